@@ -1,0 +1,170 @@
+#pragma once
+// The layer vocabulary of the network IR. Kind names (to_string) are the stable names used in
+// every output: show, predict, datasets and model files.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "neuralpower/shape.hpp"
+
+namespace np {
+
+enum class LayerKind {
+  input,
+  conv,
+  pool,
+  fc,
+  bn,
+  act,
+  add,
+  mul,
+  max,
+  concat,
+  lrn,
+  softmax,
+  layernorm,
+  transpose,  // moves data: costs bytes, no FLOPs
+  slice,      // a contiguous part along one axis (ShuffleNet's channel split): costs bytes
+  reshape,    // zero cost from here on: views, no data movement in inference
+  flatten,
+  dropout,
+  identity,
+  cast,
+  unknown,  // an op the IR does not model, kept only with --allow-unknown, costs zero
+};
+
+std::string_view to_string(LayerKind kind);
+// Throws np::Error naming the text when it is not a kind name.
+LayerKind layer_kind_from_string(std::string_view name);
+// Kinds whose cost is zero by definition (views and inference no-ops).
+bool is_zero_cost(LayerKind kind);
+
+enum class DataType { fp32, fp16, bf16, int8 };
+std::string_view to_string(DataType type);
+DataType data_type_from_string(std::string_view name);
+int64_t element_bytes(DataType type);
+
+struct InputAttrs {
+  Shape sample_shape;  // shape without the batch dim, e.g. {3, 224, 224}
+};
+
+struct ConvAttrs {
+  int64_t out_channels = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+
+enum class PoolMode { max, avg };
+struct PoolAttrs {
+  PoolMode mode = PoolMode::max;
+  bool global = false;  // kernel = whole spatial extent
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = false;
+};
+
+// y = x W (+ b) over the last dim of the input; a rank > 2 input keeps its leading dims
+// (MatMul on [N, H, W, C]); Gemm and Linear give rank-2 inputs.
+struct FcAttrs {
+  int64_t out_features = 0;
+  bool bias = true;
+};
+
+struct BnAttrs {
+  double epsilon = 1e-5;
+};
+
+enum class Activation {
+  relu,
+  leaky_relu,
+  clip,  // relu6 is clip(0, 6)
+  sigmoid,
+  hard_sigmoid,
+  hard_swish,
+  gelu,
+  silu,
+  tanh,
+};
+std::string_view to_string(Activation fn);
+Activation activation_from_string(std::string_view name);  // accepts "relu6" as clip(0,6)
+
+struct ActAttrs {
+  Activation function = Activation::relu;
+  double alpha = 0.0;  // leaky slope, clip min, hard-sigmoid alpha
+  double beta = 0.0;   // clip max, hard-sigmoid beta
+};
+// An activation by name with the usual defaults: relu6 = clip(0, 6), leaky_relu slope 0.01,
+// hard_sigmoid 0.2x + 0.5 (ONNX), clip(0, 6) when no bounds are given.
+ActAttrs make_activation(std::string_view name);
+
+// add, mul, max: numpy-style broadcasting over all inputs. Operands that are weights (a
+// layer-scale vector, a constant bias) are listed here: they count as parameters and are read.
+struct EltwiseAttrs {
+  std::vector<Shape> constant_operands;
+};
+
+struct ConcatAttrs {
+  int64_t axis = 1;  // non-negative after import
+};
+
+struct LrnAttrs {
+  int64_t size = 5;
+  double alpha = 1e-4, beta = 0.75, bias = 1.0;
+};
+
+struct SoftmaxAttrs {
+  int64_t axis = -1;
+};
+
+struct LayerNormAttrs {
+  int64_t axis = -1;  // normalised over dims [axis, rank)
+  double epsilon = 1e-5;
+  bool affine = true;  // has scale and bias of the normalised shape
+};
+
+struct TransposeAttrs {
+  std::vector<int64_t> perm;  // perm[0] must be 0: the batch stays in front
+};
+
+struct SliceAttrs {
+  int64_t axis = 1;  // never 0
+  int64_t start = 0, end = 0, step = 1;  // end is clamped to the dim; negative values count from the end
+};
+
+// Output sample shape (batch excluded); one -1 is inferred. Flatten is reshape to {-1}.
+struct ReshapeAttrs {
+  Shape sample_shape;
+};
+
+// An op the IR does not model (kept with --allow-unknown): its output sample shape comes
+// from the source's own shape information.
+struct UnknownAttrs {
+  Shape sample_shape;
+};
+
+struct NoAttrs {};
+
+using LayerAttrs = std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, BnAttrs,
+                                ActAttrs, EltwiseAttrs, ConcatAttrs, LrnAttrs, SoftmaxAttrs,
+                                LayerNormAttrs, TransposeAttrs, SliceAttrs, ReshapeAttrs,
+                                UnknownAttrs>;
+
+struct Layer {
+  std::string name;
+  LayerKind kind = LayerKind::identity;
+  std::string op;           // the source's op name ("Conv", "MaxPool", "Convolution"), for display
+  std::vector<int> inputs;  // ids of earlier layers
+  LayerAttrs attrs;
+  Shape output_shape;  // set by Network::infer_shapes
+};
+
+}  // namespace np

@@ -1,0 +1,57 @@
+#pragma once
+// A network: a DAG of layers kept in topological order (every input id is smaller than the
+// layer's own id), with shapes inferred from the input shapes and one batch size.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "neuralpower/layer.hpp"
+
+namespace np {
+
+class Network {
+ public:
+  Network() = default;
+  Network(std::string name, int64_t batch, DataType dtype = DataType::fp32);
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  int64_t batch() const { return batch_; }
+  DataType dtype() const { return dtype_; }
+  void set_dtype(DataType dtype) { dtype_ = dtype; }
+
+  // Appends a layer; its inputs must name earlier layers and its name must be new and
+  // non-empty. Returns its id. Shapes are not inferred here (call infer_shapes).
+  int add(Layer layer);
+
+  const std::vector<Layer>& layers() const { return layers_; }
+  const Layer& layer(int id) const { return layers_.at(static_cast<size_t>(id)); }
+  Layer& mutable_layer(int id) { return layers_.at(static_cast<size_t>(id)); }
+  int size() const { return static_cast<int>(layers_.size()); }
+  std::optional<int> find(const std::string& name) const;
+
+  // Computes every output_shape from the input layers' sample shapes and the batch; throws
+  // np::Error naming the layer on an inconsistency (channel mismatch, empty output, ...).
+  void infer_shapes();
+  // Sets the batch and re-infers shapes.
+  void set_batch(int64_t batch);
+
+  // Layers of kind `unknown` (imported with --allow-unknown): listed as unmodelled.
+  std::vector<std::string> unmodelled_layers() const;
+
+ private:
+  std::string name_;
+  int64_t batch_ = 1;
+  DataType dtype_ = DataType::fp32;
+  std::vector<Layer> layers_;
+  std::unordered_map<std::string, int> index_;
+};
+
+// Output shape of one layer given its input shapes (used by infer_shapes and by importers to
+// cross-check a source's own shape information).
+Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& input_shapes,
+                         int64_t batch);
+
+}  // namespace np

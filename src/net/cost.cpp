@@ -1,0 +1,153 @@
+#include "neuralpower/cost.hpp"
+
+#include "neuralpower/checked.hpp"
+
+namespace np {
+namespace {
+
+// Arithmetic per element of the activation functions, counting a transcendental as 4 (a
+// convention, documented in docs/costs.md; only conv and fc FLOPs are checked against
+// independent counts).
+int64_t activation_flops_per_element(Activation fn) {
+  switch (fn) {
+    case Activation::relu:
+      return 1;
+    case Activation::leaky_relu:
+    case Activation::clip:
+      return 2;
+    case Activation::hard_sigmoid:
+      return 3;
+    case Activation::sigmoid:
+    case Activation::tanh:
+      return 4;
+    case Activation::hard_swish:
+    case Activation::silu:
+      return 5;
+    case Activation::gelu:
+      return 8;
+  }
+  return 1;
+}
+
+struct Counter {
+  const char* what;
+  int64_t mul(int64_t a, int64_t b) const { return checked_mul(a, b, what); }
+  int64_t add(int64_t a, int64_t b) const { return checked_add(a, b, what); }
+};
+
+}  // namespace
+
+LayerCost layer_cost(const Network& net, int id) {
+  const Layer& layer = net.layer(id);
+  LayerCost cost;
+  if (is_zero_cost(layer.kind)) return cost;
+
+  const Counter c{"layer cost"};
+  const int64_t bytes_per = element_bytes(net.dtype());
+  const int64_t out = element_count(layer.output_shape);
+  int64_t in_total = 0;
+  for (int input : layer.inputs) {
+    in_total = c.add(in_total, element_count(net.layer(input).output_shape));
+  }
+  const Shape& x = layer.inputs.empty() ? layer.output_shape
+                                        : net.layer(layer.inputs.front()).output_shape;
+  int64_t read_elements = in_total;
+
+  switch (layer.kind) {
+    case LayerKind::conv: {
+      const auto& a = std::get<ConvAttrs>(layer.attrs);
+      const int64_t cin_per_group = x[1] / a.groups;
+      const int64_t window = c.mul(c.mul(cin_per_group, a.kernel_h), a.kernel_w);
+      cost.macs = c.mul(out, window);
+      cost.params = c.add(c.mul(a.out_channels, window), a.bias ? a.out_channels : 0);
+      cost.flops = c.add(c.mul(2, cost.macs), a.bias ? out : 0);
+      break;
+    }
+    case LayerKind::pool: {
+      const auto& a = std::get<PoolAttrs>(layer.attrs);
+      const int64_t window = a.global ? c.mul(x[2], x[3]) : c.mul(a.kernel_h, a.kernel_w);
+      cost.flops = c.add(c.mul(out, window), a.mode == PoolMode::avg ? out : 0);
+      break;
+    }
+    case LayerKind::fc: {
+      const auto& a = std::get<FcAttrs>(layer.attrs);
+      const int64_t k = x.back();
+      const int64_t rows = element_count(x) / k;
+      cost.macs = c.mul(c.mul(rows, k), a.out_features);
+      cost.params = c.add(c.mul(k, a.out_features), a.bias ? a.out_features : 0);
+      cost.flops = c.add(c.mul(2, cost.macs), a.bias ? out : 0);
+      break;
+    }
+    case LayerKind::bn:
+      // Inference folds the statistics into one scale and one shift per channel.
+      cost.params = c.mul(4, x[1]);
+      cost.flops = c.mul(2, out);
+      break;
+    case LayerKind::act:
+      cost.flops =
+          c.mul(out, activation_flops_per_element(std::get<ActAttrs>(layer.attrs).function));
+      break;
+    case LayerKind::add:
+    case LayerKind::mul:
+    case LayerKind::max: {
+      const auto& a = std::get<EltwiseAttrs>(layer.attrs);
+      int64_t operands = static_cast<int64_t>(layer.inputs.size());
+      for (const auto& s : a.constant_operands) {
+        cost.params = c.add(cost.params, element_count(s));
+        ++operands;
+      }
+      cost.flops = c.mul(out, operands - 1);
+      break;
+    }
+    case LayerKind::lrn: {
+      const auto& a = std::get<LrnAttrs>(layer.attrs);
+      // Sum of `size` squares, then scale, power and divide.
+      cost.flops = c.mul(out, c.add(c.mul(2, a.size), 3));
+      break;
+    }
+    case LayerKind::softmax:
+      // max, subtract, exp, sum, divide
+      cost.flops = c.mul(out, 5);
+      break;
+    case LayerKind::layernorm: {
+      const auto& a = std::get<LayerNormAttrs>(layer.attrs);
+      const int64_t axis = a.axis < 0 ? a.axis + static_cast<int64_t>(x.size()) : a.axis;
+      int64_t normalized = 1;
+      for (size_t i = static_cast<size_t>(axis); i < x.size(); ++i) normalized *= x[i];
+      // mean, centre, square-sum, normalise (+ scale and shift)
+      cost.flops = c.mul(out, a.affine ? 7 : 5);
+      cost.params = a.affine ? c.mul(2, normalized) : 0;
+      break;
+    }
+    case LayerKind::slice:
+      read_elements = out;  // only the selected part is read
+      break;
+    case LayerKind::concat:
+    case LayerKind::transpose:
+      break;
+    default:
+      break;
+  }
+  cost.bytes_read = c.mul(c.add(read_elements, cost.params), bytes_per);
+  cost.bytes_written = c.mul(out, bytes_per);
+  return cost;
+}
+
+NetworkCost network_cost(const Network& net) {
+  NetworkCost result;
+  const Counter c{"network cost"};
+  for (int id = 0; id < net.size(); ++id) {
+    const LayerCost cost = layer_cost(net, id);
+    result.total.flops = c.add(result.total.flops, cost.flops);
+    result.total.macs = c.add(result.total.macs, cost.macs);
+    result.total.params = c.add(result.total.params, cost.params);
+    result.total.bytes_read = c.add(result.total.bytes_read, cost.bytes_read);
+    result.total.bytes_written = c.add(result.total.bytes_written, cost.bytes_written);
+  }
+  for (const auto& layer : net.layers()) {
+    if (layer.kind != LayerKind::input) ++result.layers;
+  }
+  return result;
+}
+
+}  // namespace np

@@ -1,0 +1,72 @@
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/import.hpp"
+
+namespace np {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Network load_file(const std::string& path, const ImportOptions& options) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".onnx") return import_onnx(path, options);
+  const std::string text = read_file(path);
+  if (ext == ".json") {
+    if (is_paleo_json(text)) return parse_paleo_json(text, path, options);
+    return parse_network_json(text, path, options);
+  }
+  throw Error("'" + path + "' is neither .onnx nor .json");
+}
+
+}  // namespace
+
+std::string zoo_dir() {
+  if (const char* env = std::getenv("NEURALPOWER_ZOO"); env && *env) return env;
+  return std::string(NP_DATA_DIR) + "/zoo";
+}
+
+std::vector<ZooEntry> zoo_entries() {
+  std::vector<ZooEntry> entries;
+  const fs::path root(zoo_dir());
+  if (!fs::is_directory(root)) return entries;
+  for (const auto& file : fs::recursive_directory_iterator(root)) {
+    if (!file.is_regular_file()) continue;
+    const std::string ext = file.path().extension().string();
+    if (ext != ".onnx" && ext != ".json") continue;
+    if (file.path().filename().string().rfind("_", 0) == 0) continue;  // metadata files
+    entries.push_back({file.path().stem().string(), file.path().string(), ext.substr(1)});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const ZooEntry& a, const ZooEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+Network load_network(const std::string& spec, const ImportOptions& options) {
+  try {
+    if (fs::exists(spec)) return load_file(spec, options);
+    for (const auto& entry : zoo_entries()) {
+      if (entry.name == spec) return load_file(entry.path, options);
+    }
+  } catch (...) {
+    rethrow_with_context("loading '" + spec + "'");
+  }
+  std::string names;
+  for (const auto& entry : zoo_entries()) names += (names.empty() ? "" : ", ") + entry.name;
+  throw Error("'" + spec + "' is neither a file nor a zoo network (zoo: " +
+              (names.empty() ? "empty, looked in " + zoo_dir() : names) + ")");
+}
+
+}  // namespace np

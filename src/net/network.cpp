@@ -1,0 +1,321 @@
+#include "neuralpower/network.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "neuralpower/checked.hpp"
+#include "neuralpower/error.hpp"
+
+namespace np {
+namespace {
+
+[[noreturn]] void fail(const std::string& message) { throw Error(message); }
+
+std::string dims(const Shape& s) { return shape_to_string(s); }
+
+const Shape& single_input(const std::vector<Shape>& in) {
+  if (in.size() != 1) {
+    fail("expects 1 input, has " + std::to_string(in.size()));
+  }
+  return in[0];
+}
+
+void require_rank(const Shape& s, size_t rank, const char* what) {
+  if (s.size() != rank) {
+    fail(std::string(what) + " needs a rank-" + std::to_string(rank) + " input, got " + dims(s));
+  }
+}
+
+int64_t spatial_out(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kernel,
+                    int64_t stride, int64_t dilation, bool ceil_mode, const char* axis) {
+  if (kernel <= 0 || stride <= 0 || dilation <= 0 || pad_begin < 0 || pad_end < 0) {
+    fail(std::string("bad ") + axis + " window: kernel " + std::to_string(kernel) + ", stride " +
+         std::to_string(stride) + ", dilation " + std::to_string(dilation) + ", pads " +
+         std::to_string(pad_begin) + "/" + std::to_string(pad_end));
+  }
+  const int64_t effective = dilation * (kernel - 1) + 1;
+  const int64_t span = in + pad_begin + pad_end - effective;
+  if (span < 0) {
+    fail(std::string("window of ") + std::to_string(effective) + " is larger than the padded " +
+         axis + " extent " + std::to_string(in + pad_begin + pad_end));
+  }
+  int64_t out = span / stride + 1;
+  if (ceil_mode && span % stride != 0) {
+    ++out;
+    // PyTorch/ONNX rule: the last window must start inside the input or the left padding.
+    if ((out - 1) * stride >= in + pad_begin) --out;
+  }
+  return out;
+}
+
+Shape broadcast(const std::vector<Shape>& shapes) {
+  size_t rank = 0;
+  for (const auto& s : shapes) rank = std::max(rank, s.size());
+  Shape out(rank, 1);
+  for (const auto& s : shapes) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      const size_t o = rank - s.size() + i;
+      if (s[i] == out[o] || s[i] == 1) continue;
+      if (out[o] == 1) {
+        out[o] = s[i];
+        continue;
+      }
+      std::string all;
+      for (const auto& t : shapes) all += (all.empty() ? "" : ", ") + dims(t);
+      fail("shapes " + all + " do not broadcast");
+    }
+  }
+  return out;
+}
+
+int64_t normalize_axis(int64_t axis, size_t rank) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) {
+    fail("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+Shape infer_conv(const ConvAttrs& a, const Shape& in) {
+  require_rank(in, 4, "conv");
+  if (a.groups <= 0 || a.out_channels <= 0) {
+    fail("conv needs positive groups and out_channels, got " + std::to_string(a.groups) + " and " +
+         std::to_string(a.out_channels));
+  }
+  if (in[1] % a.groups != 0 || a.out_channels % a.groups != 0) {
+    fail("conv groups " + std::to_string(a.groups) + " do not divide input channels " +
+         std::to_string(in[1]) + " and output channels " + std::to_string(a.out_channels));
+  }
+  return {in[0], a.out_channels,
+          spatial_out(in[2], a.pad_top, a.pad_bottom, a.kernel_h, a.stride_h, a.dilation_h, false,
+                      "height"),
+          spatial_out(in[3], a.pad_left, a.pad_right, a.kernel_w, a.stride_w, a.dilation_w, false,
+                      "width")};
+}
+
+Shape infer_pool(const PoolAttrs& a, const Shape& in) {
+  require_rank(in, 4, "pool");
+  if (a.global) return {in[0], in[1], 1, 1};
+  return {in[0], in[1],
+          spatial_out(in[2], a.pad_top, a.pad_bottom, a.kernel_h, a.stride_h, 1, a.ceil_mode,
+                      "height"),
+          spatial_out(in[3], a.pad_left, a.pad_right, a.kernel_w, a.stride_w, 1, a.ceil_mode,
+                      "width")};
+}
+
+Shape infer_reshape(const Shape& target, const Shape& in) {
+  const int64_t total = element_count(in) / in[0];
+  Shape out{in[0]};
+  int64_t known = 1;
+  int inferred = -1;
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == -1) {
+      if (inferred >= 0) fail("reshape target " + dims(target) + " has more than one -1");
+      inferred = static_cast<int>(i);
+    } else if (target[i] <= 0) {
+      fail("reshape target " + dims(target) + " has a non-positive dim");
+    } else {
+      known = checked_mul(known, target[i], "reshape size");
+    }
+    out.push_back(target[i]);
+  }
+  if (inferred >= 0) {
+    if (total % known != 0) {
+      fail("cannot reshape " + dims(in) + " to batch x " + dims(target));
+    }
+    out[static_cast<size_t>(inferred) + 1] = total / known;
+  } else if (known != total) {
+    fail("cannot reshape " + dims(in) + " to batch x " + dims(target));
+  }
+  return out;
+}
+
+}  // namespace
+
+Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64_t batch) {
+  for (const auto& s : in) {
+    if (s.empty() || s.size() > 6) fail("input of rank " + std::to_string(s.size()));
+  }
+  Shape out;
+  switch (layer.kind) {
+    case LayerKind::input: {
+      const auto& a = std::get<InputAttrs>(layer.attrs);
+      if (!in.empty()) fail("an input layer takes no inputs");
+      if (a.sample_shape.empty()) fail("input has no shape");
+      out.push_back(batch);
+      out.insert(out.end(), a.sample_shape.begin(), a.sample_shape.end());
+      break;
+    }
+    case LayerKind::conv:
+      out = infer_conv(std::get<ConvAttrs>(layer.attrs), single_input(in));
+      break;
+    case LayerKind::pool:
+      out = infer_pool(std::get<PoolAttrs>(layer.attrs), single_input(in));
+      break;
+    case LayerKind::fc: {
+      const auto& a = std::get<FcAttrs>(layer.attrs);
+      const Shape& x = single_input(in);
+      if (x.size() < 2) fail("fc needs an input of rank >= 2, got " + dims(x));
+      if (a.out_features <= 0) fail("fc needs positive out_features");
+      out = x;
+      out.back() = a.out_features;
+      break;
+    }
+    case LayerKind::bn:
+    case LayerKind::lrn: {
+      const Shape& x = single_input(in);
+      if (x.size() < 2) fail("needs a channel dim, got " + dims(x));
+      out = x;
+      break;
+    }
+    case LayerKind::act:
+    case LayerKind::dropout:
+    case LayerKind::identity:
+    case LayerKind::cast:
+      out = single_input(in);
+      break;
+    case LayerKind::softmax: {
+      out = single_input(in);
+      normalize_axis(std::get<SoftmaxAttrs>(layer.attrs).axis, out.size());
+      break;
+    }
+    case LayerKind::layernorm: {
+      out = single_input(in);
+      normalize_axis(std::get<LayerNormAttrs>(layer.attrs).axis, out.size());
+      break;
+    }
+    case LayerKind::add:
+    case LayerKind::mul:
+    case LayerKind::max: {
+      std::vector<Shape> operands = in;
+      const auto& a = std::get<EltwiseAttrs>(layer.attrs);
+      operands.insert(operands.end(), a.constant_operands.begin(), a.constant_operands.end());
+      if (in.empty() || operands.size() < 2) {
+        fail("an elementwise layer needs at least two operands, one of them a layer");
+      }
+      for (const auto& s : a.constant_operands) element_count(s);
+      out = broadcast(operands);
+      break;
+    }
+    case LayerKind::concat: {
+      if (in.empty()) fail("concat has no inputs");
+      const int64_t axis = normalize_axis(std::get<ConcatAttrs>(layer.attrs).axis, in[0].size());
+      if (axis == 0) fail("concat along the batch axis is not supported");
+      out = in[0];
+      for (size_t k = 1; k < in.size(); ++k) {
+        if (in[k].size() != out.size()) fail("concat of different ranks");
+        for (size_t i = 0; i < out.size(); ++i) {
+          if (static_cast<int64_t>(i) == axis) {
+            out[i] = checked_add(out[i], in[k][i], "concat size");
+          } else if (in[k][i] != out[i]) {
+            fail("concat inputs " + dims(in[0]) + " and " + dims(in[k]) + " differ off axis " +
+                 std::to_string(axis));
+          }
+        }
+      }
+      break;
+    }
+    case LayerKind::transpose: {
+      const Shape& x = single_input(in);
+      const auto& perm = std::get<TransposeAttrs>(layer.attrs).perm;
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      std::vector<int64_t> identity(x.size());
+      std::iota(identity.begin(), identity.end(), 0);
+      if (sorted != identity) fail("perm is not a permutation of the input's " +
+                                   std::to_string(x.size()) + " dims");
+      if (perm[0] != 0) fail("transpose must keep the batch dim first");
+      for (int64_t p : perm) out.push_back(x[static_cast<size_t>(p)]);
+      break;
+    }
+    case LayerKind::slice: {
+      const Shape& x = single_input(in);
+      const auto& a = std::get<SliceAttrs>(layer.attrs);
+      const int64_t axis = normalize_axis(a.axis, x.size());
+      if (axis == 0) fail("slicing the batch axis is not supported");
+      if (a.step <= 0) fail("slice step must be positive, got " + std::to_string(a.step));
+      const int64_t dim = x[static_cast<size_t>(axis)];
+      auto clamp = [dim](int64_t v) { return std::clamp(v < 0 ? v + dim : v, int64_t{0}, dim); };
+      const int64_t start = clamp(a.start), end = clamp(a.end);
+      if (end <= start) fail("slice [" + std::to_string(a.start) + ", " + std::to_string(a.end) +
+                             ") of a dim of " + std::to_string(dim) + " is empty");
+      out = x;
+      out[static_cast<size_t>(axis)] = (end - start + a.step - 1) / a.step;
+      break;
+    }
+    case LayerKind::reshape:
+      out = infer_reshape(std::get<ReshapeAttrs>(layer.attrs).sample_shape,
+                          single_input(in));
+      break;
+    case LayerKind::flatten:
+      out = infer_reshape({-1}, single_input(in));
+      break;
+    case LayerKind::unknown: {
+      out.push_back(batch);
+      const auto& s = std::get<UnknownAttrs>(layer.attrs).sample_shape;
+      out.insert(out.end(), s.begin(), s.end());
+      break;
+    }
+  }
+  element_count(out);
+  if (out[0] != batch) {
+    fail("output " + dims(out) + " does not keep the batch of " + std::to_string(batch));
+  }
+  return out;
+}
+
+Network::Network(std::string name, int64_t batch, DataType dtype)
+    : name_(std::move(name)), batch_(batch), dtype_(dtype) {
+  if (batch <= 0) throw Error("batch must be positive, got " + std::to_string(batch));
+}
+
+int Network::add(Layer layer) {
+  if (layer.name.empty()) throw Error("layer #" + std::to_string(layers_.size()) + " has no name");
+  if (find(layer.name)) throw Error("duplicate layer name '" + layer.name + "'");
+  const int id = size();
+  for (int input : layer.inputs) {
+    if (input < 0 || input >= id) {
+      throw Error("layer '" + layer.name + "' reads layer #" + std::to_string(input) +
+                  ", which is not an earlier layer");
+    }
+  }
+  index_.emplace(layer.name, id);
+  layers_.push_back(std::move(layer));
+  return id;
+}
+
+std::optional<int> Network::find(const std::string& name) const {
+  const auto it = index_.find(name);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Network::infer_shapes() {
+  for (auto& layer : layers_) {
+    std::vector<Shape> in;
+    in.reserve(layer.inputs.size());
+    for (int id : layer.inputs) in.push_back(layers_[static_cast<size_t>(id)].output_shape);
+    try {
+      layer.output_shape = infer_output_shape(layer, in, batch_);
+    } catch (...) {
+      rethrow_with_context("layer '" + layer.name + "' (" + std::string(to_string(layer.kind)) +
+                           ")");
+    }
+  }
+}
+
+void Network::set_batch(int64_t batch) {
+  if (batch <= 0) throw Error("batch must be positive, got " + std::to_string(batch));
+  batch_ = batch;
+  infer_shapes();
+}
+
+std::vector<std::string> Network::unmodelled_layers() const {
+  std::vector<std::string> names;
+  for (const auto& layer : layers_) {
+    if (layer.kind == LayerKind::unknown) names.push_back(layer.name + " (" + layer.op + ")");
+  }
+  return names;
+}
+
+}  // namespace np
