@@ -1,1 +1,42 @@
-int main() { return 0; }
+// neuralpower: one binary, subcommands dispatched here. Exit codes: 0 success, 1 an error in
+// the input or the run (one line on stderr), 2 a usage error.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.hpp"
+#include "neuralpower/error.hpp"
+#include "neuralpower/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"NeuralPower: predict the inference runtime, power and energy of CNNs on GPUs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(np::kVersion));
+
+  std::map<CLI::App*, np::cli::Runner> runners;
+  auto add = [&](np::cli::Runner (*adder)(CLI::App&)) {
+    const size_t before = app.get_subcommands({}).size();
+    np::cli::Runner runner = adder(app);
+    runners[app.get_subcommands({})[before]] = std::move(runner);
+  };
+  add(np::cli::add_show_command);
+  add(np::cli::add_zoo_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [command, runner] : runners) {
+      if (command->parsed()) return runner();
+    }
+  } catch (const np::Error& e) {
+    std::cerr << "neuralpower: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "neuralpower: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

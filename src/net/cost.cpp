@@ -1,6 +1,7 @@
 #include "neuralpower/cost.hpp"
 
 #include "neuralpower/checked.hpp"
+#include "neuralpower/error.hpp"
 
 namespace np {
 namespace {
@@ -127,6 +128,10 @@ LayerCost layer_cost(const Network& net, int id) {
       break;
     default:
       break;
+  }
+  if (cost.params > kMaxTensorElements) {
+    throw Error("layer '" + layer.name + "' has " + std::to_string(cost.params) +
+                " weights, more than the 2^38 supported");
   }
   cost.bytes_read = c.mul(c.add(read_elements, cost.params), bytes_per);
   cost.bytes_written = c.mul(out, bytes_per);

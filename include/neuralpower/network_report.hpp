@@ -1,0 +1,17 @@
+#pragma once
+// `neuralpower show`: a network's layers with shapes and analytical costs.
+#include <string>
+
+#include "neuralpower/network.hpp"
+
+namespace np {
+
+// Stable machine interface (docs/cli.md): {"network", "batch", "dtype", "layers": [{"name",
+// "kind", "op", "inputs", "output_shape", "flops", "params", "bytes", "bytes_read",
+// "bytes_written"}], "total": {"flops", "params", "bytes", "layers"}, "unmodelled": [...]}.
+std::string network_json(const Network& net);
+// Aligned table for people, with SI units and a totals row.
+std::string network_table(const Network& net);
+std::string network_csv(const Network& net);
+
+}  // namespace np

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine and builds NeuralPower (Release) into ./build.
+#   ./setup.sh            install the build dependencies (apt-get), configure, build
+#   ./setup.sh --tools    also the Python packages that regenerate fixtures and the zoo
+# Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure flags).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  nlohmann-json3-dev libcli11-dev libeigen3-dev
+  libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format
+)
+if [[ "${1:-}" == "--tools" ]]; then
+  packages+=(python3-torchvision python3-onnx python3-sklearn python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build_dir="${BUILD_DIR:-build}"
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}
+cmake --build "$build_dir"
+echo "setup: built $build_dir/neuralpower"

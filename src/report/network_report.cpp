@@ -1,0 +1,109 @@
+#include "neuralpower/network_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "neuralpower/cost.hpp"
+#include "neuralpower/table.hpp"
+
+namespace np {
+namespace {
+
+std::string input_names(const Network& net, const Layer& layer) {
+  std::string names;
+  for (int id : layer.inputs) names += (names.empty() ? "" : " ") + net.layer(id).name;
+  return names;
+}
+
+std::string unmodelled_note(const Network& net) {
+  const auto unmodelled = net.unmodelled_layers();
+  if (unmodelled.empty()) return "";
+  std::string note = "unmodelled (counted as zero cost):";
+  for (const auto& name : unmodelled) note += " " + name;
+  return note + "\n";
+}
+
+}  // namespace
+
+std::string network_json(const Network& net) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    const LayerCost cost = layer_cost(net, id);
+    nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+    for (int input : layer.inputs) inputs.push_back(net.layer(input).name);
+    layers.push_back({{"name", layer.name},
+                      {"kind", to_string(layer.kind)},
+                      {"op", layer.op},
+                      {"inputs", inputs},
+                      {"output_shape", layer.output_shape},
+                      {"flops", cost.flops},
+                      {"params", cost.params},
+                      {"bytes", cost.bytes()},
+                      {"bytes_read", cost.bytes_read},
+                      {"bytes_written", cost.bytes_written}});
+  }
+  const NetworkCost total = network_cost(net);
+  nlohmann::ordered_json doc = {{"network", net.name()},
+                                {"batch", net.batch()},
+                                {"dtype", to_string(net.dtype())},
+                                {"layers", layers},
+                                {"total",
+                                 {{"flops", total.total.flops},
+                                  {"params", total.total.params},
+                                  {"bytes", total.total.bytes()},
+                                  {"layers", total.layers}}},
+                                {"unmodelled", net.unmodelled_layers()}};
+  return doc.dump(2) + "\n";
+}
+
+std::string network_table(const Network& net) {
+  Table table({{"#", Align::right},
+               {"layer"},
+               {"kind"},
+               {"op"},
+               {"inputs"},
+               {"output shape"},
+               {"FLOPs", Align::right},
+               {"params", Align::right},
+               {"bytes", Align::right}});
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    const LayerCost cost = layer_cost(net, id);
+    table.add_row({std::to_string(id), layer.name, std::string(to_string(layer.kind)), layer.op,
+                   input_names(net, layer), shape_to_string(layer.output_shape),
+                   cost.flops ? si(static_cast<double>(cost.flops)) : "-",
+                   cost.params ? with_thousands(cost.params) : "-",
+                   cost.bytes() ? si(static_cast<double>(cost.bytes()), "B") : "-"});
+  }
+  const NetworkCost total = network_cost(net);
+  table.add_separator();
+  table.add_row({"", "total", std::to_string(total.layers) + " layers", "", "", "",
+                 si(static_cast<double>(total.total.flops)), with_thousands(total.total.params),
+                 si(static_cast<double>(total.total.bytes()), "B")});
+  std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) +
+                       ", " + std::string(to_string(net.dtype())) + "\n\n";
+  return header + table.to_text() + unmodelled_note(net);
+}
+
+std::string network_csv(const Network& net) {
+  Table table({{"name"},
+               {"kind"},
+               {"op"},
+               {"inputs"},
+               {"output_shape"},
+               {"flops"},
+               {"params"},
+               {"bytes_read"},
+               {"bytes_written"}});
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    const LayerCost cost = layer_cost(net, id);
+    table.add_row({layer.name, std::string(to_string(layer.kind)), layer.op,
+                   input_names(net, layer), shape_to_string(layer.output_shape),
+                   std::to_string(cost.flops), std::to_string(cost.params),
+                   std::to_string(cost.bytes_read), std::to_string(cost.bytes_written)});
+  }
+  return table.to_csv();
+}
+
+}  // namespace np

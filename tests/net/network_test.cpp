@@ -1,0 +1,157 @@
+#include <gtest/gtest.h>
+
+#include "neuralpower/cost.hpp"
+#include "neuralpower/error.hpp"
+#include "neuralpower/network.hpp"
+
+namespace np {
+namespace {
+
+Layer input(const std::string& name, Shape sample) {
+  return {name, LayerKind::input, "Input", {}, InputAttrs{std::move(sample)}, {}};
+}
+
+Layer layer(const std::string& name, LayerKind kind, std::vector<int> inputs, LayerAttrs attrs) {
+  return {name, kind, std::string(to_string(kind)), std::move(inputs), std::move(attrs), {}};
+}
+
+ConvAttrs conv(int64_t out, int64_t k, int64_t stride, int64_t pad, int64_t groups = 1) {
+  ConvAttrs a;
+  a.out_channels = out;
+  a.kernel_h = a.kernel_w = k;
+  a.stride_h = a.stride_w = stride;
+  a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = pad;
+  a.groups = groups;
+  return a;
+}
+
+TEST(Network, ConvOutputShapeFollowsTheArithmeticOfTheAlexNetPaper) {
+  Network net("t", 2);
+  net.add(input("data", {3, 227, 227}));
+  net.add(layer("conv1", LayerKind::conv, {0}, conv(96, 11, 4, 0)));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{2, 96, 55, 55}));
+}
+
+TEST(Network, ConvCostCountsAMultiplyAddAsTwoFlops) {
+  Network net("t", 2);
+  net.add(input("data", {8, 10, 10}));
+  net.add(layer("c", LayerKind::conv, {0}, conv(4, 3, 1, 1, 2)));
+  net.infer_shapes();
+  const LayerCost cost = layer_cost(net, 1);
+  // 2 x 4 x 10 x 10 outputs, each a dot product over (8/2) x 3 x 3 inputs.
+  EXPECT_EQ(cost.macs, 2 * 4 * 10 * 10 * 4 * 9);
+  EXPECT_EQ(cost.flops, 2 * cost.macs + 2 * 4 * 10 * 10);
+  EXPECT_EQ(cost.params, 4 * 4 * 9 + 4);
+  EXPECT_EQ(cost.bytes_read, (2 * 8 * 100 + cost.params) * 4);
+  EXPECT_EQ(cost.bytes_written, 2 * 4 * 100 * 4);
+}
+
+TEST(Network, AsymmetricPaddingAndDilation) {
+  Network net("t", 1);
+  net.add(input("data", {1, 9, 9}));
+  ConvAttrs a = conv(1, 3, 2, 0);
+  a.pad_top = 0;
+  a.pad_bottom = 1;
+  a.pad_left = 1;
+  a.pad_right = 1;
+  a.dilation_h = 2;
+  net.add(layer("c", LayerKind::conv, {0}, a));
+  net.infer_shapes();
+  // height: (9 + 1 - 5) / 2 + 1 = 3; width: (9 + 2 - 3) / 2 + 1 = 5
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{1, 1, 3, 5}));
+}
+
+TEST(Network, CeilModePoolingKeepsTheLastWindowInsideTheInput) {
+  Network net("t", 1);
+  net.add(input("data", {1, 6, 6}));
+  PoolAttrs p;
+  p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = 2;
+  p.ceil_mode = true;
+  net.add(layer("p", LayerKind::pool, {0}, p));
+  net.infer_shapes();
+  // floor((6-3)/2)+1 = 2; ceil gives 3 (window starting at 4 < 6).
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{1, 1, 3, 3}));
+}
+
+TEST(Network, FcOnTheLastDimAndBatchOverride) {
+  Network net("t", 4);
+  net.add(input("data", {7, 7, 512}));
+  net.add(layer("fc", LayerKind::fc, {0}, FcAttrs{2048, true}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{4, 7, 7, 2048}));
+  EXPECT_EQ(layer_cost(net, 1).macs, 4 * 49 * 512 * 2048);
+  net.set_batch(16);
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{16, 7, 7, 2048}));
+  EXPECT_EQ(layer_cost(net, 1).macs, 16 * 49 * 512 * 2048);
+}
+
+TEST(Network, BroadcastingElementwiseWithAConstantOperand) {
+  Network net("t", 2);
+  net.add(input("a", {8, 4, 4}));
+  net.add(layer("m", LayerKind::mul, {0}, EltwiseAttrs{{Shape{8, 1, 1}}}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{2, 8, 4, 4}));
+  EXPECT_EQ(layer_cost(net, 1).params, 8);
+}
+
+TEST(Network, ConcatAndReshapeChecks) {
+  Network net("t", 2);
+  net.add(input("a", {8, 4, 4}));
+  net.add(input("b", {3, 4, 4}));
+  net.add(layer("cat", LayerKind::concat, {0, 1}, ConcatAttrs{1}));
+  net.add(layer("r", LayerKind::reshape, {2}, ReshapeAttrs{{11, -1}}));
+  net.add(layer("f", LayerKind::flatten, {3}, ReshapeAttrs{}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{2, 11, 4, 4}));
+  EXPECT_EQ(net.layer(3).output_shape, (Shape{2, 11, 16}));
+  EXPECT_EQ(net.layer(4).output_shape, (Shape{2, 176}));
+  EXPECT_EQ(layer_cost(net, 3).bytes(), 0);
+}
+
+TEST(Network, RejectsInconsistentNetworksWithTheLayerName) {
+  Network net("t", 1);
+  net.add(input("a", {8, 4, 4}));
+  net.add(layer("c", LayerKind::conv, {0}, conv(6, 3, 1, 1, 4)));  // 6 % 4 != 0
+  try {
+    net.infer_shapes();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'c'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Network, OnlyEarlierLayersCanBeInputsSoCyclesCannotBeBuilt) {
+  Network net("t", 1);
+  net.add(input("a", {8}));
+  EXPECT_THROW(net.add(layer("x", LayerKind::act, {1}, ActAttrs{})), Error);
+  EXPECT_THROW(net.add(layer("a", LayerKind::act, {0}, ActAttrs{})), Error);
+  EXPECT_THROW(net.add(layer("", LayerKind::act, {0}, ActAttrs{})), Error);
+}
+
+TEST(Network, HugeTensorsAreRejectedNotWrapped) {
+  Network net("t", 1000);
+  net.add(input("a", {1000, 1000, 1000}));  // 10^12 elements
+  EXPECT_THROW(net.infer_shapes(), Error);
+  Network ok("t", 1);
+  ok.add(input("a", {100000, 100000}));  // 10^10: allowed, costs stay exact
+  ok.add(layer("fc", LayerKind::fc, {0}, FcAttrs{100000, false}));
+  ok.infer_shapes();
+  EXPECT_EQ(layer_cost(ok, 1).macs, 1000000000000000);  // 10^15, exact
+  Network wide("t", 1);
+  wide.add(input("a", {100000}));
+  wide.add(layer("fc", LayerKind::fc, {0}, FcAttrs{10000000, false}));
+  wide.infer_shapes();
+  EXPECT_THROW(layer_cost(wide, 1), Error);  // 10^12 weights
+}
+
+TEST(Network, NonPositiveBatchAndDims) {
+  EXPECT_THROW(Network("t", 0), Error);
+  Network net("t", 1);
+  net.add(input("a", {3, 0, 4}));
+  EXPECT_THROW(net.infer_shapes(), Error);
+}
+
+}  // namespace
+}  // namespace np
