@@ -137,7 +137,8 @@ struct TransposeAttrs {
 
 struct SliceAttrs {
   int64_t axis = 1;  // never 0
-  int64_t start = 0, end = 0, step = 1;  // end is clamped to the dim; negative values count from the end
+  int64_t start = 0, end = 0,
+          step = 1;  // end is clamped to the dim; negative values count from the end
 };
 
 // Output sample shape (batch excluded); one -1 is inferred. Flatten is reshape to {-1}.
@@ -153,10 +154,10 @@ struct UnknownAttrs {
 
 struct NoAttrs {};
 
-using LayerAttrs = std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, BnAttrs,
-                                ActAttrs, EltwiseAttrs, ConcatAttrs, LrnAttrs, SoftmaxAttrs,
-                                LayerNormAttrs, TransposeAttrs, SliceAttrs, ReshapeAttrs,
-                                UnknownAttrs>;
+using LayerAttrs =
+    std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, BnAttrs, ActAttrs,
+                 EltwiseAttrs, ConcatAttrs, LrnAttrs, SoftmaxAttrs, LayerNormAttrs, TransposeAttrs,
+                 SliceAttrs, ReshapeAttrs, UnknownAttrs>;
 
 struct Layer {
   std::string name;

@@ -51,7 +51,6 @@ class Network {
 
 // Output shape of one layer given its input shapes (used by infer_shapes and by importers to
 // cross-check a source's own shape information).
-Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& input_shapes,
-                         int64_t batch);
+Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& input_shapes, int64_t batch);
 
 }  // namespace np

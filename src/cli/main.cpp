@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 has its own codes; ours are 0 for --help/--version and 2 for any usage error.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     for (auto& [command, runner] : runners) {

@@ -12,7 +12,14 @@ void NetworkArguments::add_to(CLI::App& command, bool net_required) {
                                  "or an ONNX file");
   if (net_required) net->required();
   command.add_option("--batch", batch, "batch size (overrides the network's)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return text.find_first_not_of("0123456789") == std::string::npos &&
+                           text.find_first_not_of('0') != std::string::npos
+                       ? std::string()
+                       : "must be a positive integer, got '" + text + "'";
+          },
+          "POSITIVE"));
   command.add_option("--input-shape", input_shapes,
                      "input shape: NAME=1x3x224x224, or just 1x3x224x224 for a single input");
   command.add_flag("--allow-unknown", allow_unknown,
@@ -27,7 +34,8 @@ ImportOptions NetworkArguments::import_options() const {
     const auto eq = text.rfind('=');
     if (eq == std::string::npos) {
       if (options.input_shape || input_shapes.size() > 1) {
-        throw Error("--input-shape '" + text + "': name the input (NAME=SHAPE) when giving several");
+        throw Error("--input-shape '" + text +
+                    "': name the input (NAME=SHAPE) when giving several");
       }
       options.input_shape = parse_shape(text);
     } else {

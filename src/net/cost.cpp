@@ -50,8 +50,8 @@ LayerCost layer_cost(const Network& net, int id) {
   for (int input : layer.inputs) {
     in_total = c.add(in_total, element_count(net.layer(input).output_shape));
   }
-  const Shape& x = layer.inputs.empty() ? layer.output_shape
-                                        : net.layer(layer.inputs.front()).output_shape;
+  const Shape& x =
+      layer.inputs.empty() ? layer.output_shape : net.layer(layer.inputs.front()).output_shape;
   int64_t read_elements = in_total;
 
   switch (layer.kind) {

@@ -9,16 +9,26 @@ namespace np {
 namespace {
 
 constexpr std::array<std::pair<LayerKind, std::string_view>, 21> kKindNames{{
-    {LayerKind::input, "input"},       {LayerKind::conv, "conv"},
-    {LayerKind::pool, "pool"},         {LayerKind::fc, "fc"},
-    {LayerKind::bn, "bn"},             {LayerKind::act, "act"},
-    {LayerKind::add, "add"},           {LayerKind::mul, "mul"},
-    {LayerKind::max, "max"},           {LayerKind::concat, "concat"},
-    {LayerKind::lrn, "lrn"},           {LayerKind::softmax, "softmax"},
-    {LayerKind::layernorm, "layernorm"}, {LayerKind::transpose, "transpose"},
-    {LayerKind::slice, "slice"},       {LayerKind::reshape, "reshape"},
-    {LayerKind::flatten, "flatten"},   {LayerKind::dropout, "dropout"},
-    {LayerKind::identity, "identity"}, {LayerKind::cast, "cast"},
+    {LayerKind::input, "input"},
+    {LayerKind::conv, "conv"},
+    {LayerKind::pool, "pool"},
+    {LayerKind::fc, "fc"},
+    {LayerKind::bn, "bn"},
+    {LayerKind::act, "act"},
+    {LayerKind::add, "add"},
+    {LayerKind::mul, "mul"},
+    {LayerKind::max, "max"},
+    {LayerKind::concat, "concat"},
+    {LayerKind::lrn, "lrn"},
+    {LayerKind::softmax, "softmax"},
+    {LayerKind::layernorm, "layernorm"},
+    {LayerKind::transpose, "transpose"},
+    {LayerKind::slice, "slice"},
+    {LayerKind::reshape, "reshape"},
+    {LayerKind::flatten, "flatten"},
+    {LayerKind::dropout, "dropout"},
+    {LayerKind::identity, "identity"},
+    {LayerKind::cast, "cast"},
     {LayerKind::unknown, "unknown"},
 }};
 
@@ -51,8 +61,8 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
 }
 
 template <typename Enum, size_t N>
-Enum value_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
-              std::string_view name, const char* what) {
+Enum value_of(const std::array<std::pair<Enum, std::string_view>, N>& table, std::string_view name,
+              const char* what) {
   for (const auto& [v, n] : table) {
     if (n == name) return v;
   }

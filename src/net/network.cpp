@@ -26,8 +26,8 @@ void require_rank(const Shape& s, size_t rank, const char* what) {
   }
 }
 
-int64_t spatial_out(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kernel,
-                    int64_t stride, int64_t dilation, bool ceil_mode, const char* axis) {
+int64_t spatial_out(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kernel, int64_t stride,
+                    int64_t dilation, bool ceil_mode, const char* axis) {
   if (kernel <= 0 || stride <= 0 || dilation <= 0 || pad_begin < 0 || pad_end < 0) {
     fail(std::string("bad ") + axis + " window: kernel " + std::to_string(kernel) + ", stride " +
          std::to_string(stride) + ", dilation " + std::to_string(dilation) + ", pads " +
@@ -96,11 +96,10 @@ Shape infer_conv(const ConvAttrs& a, const Shape& in) {
 Shape infer_pool(const PoolAttrs& a, const Shape& in) {
   require_rank(in, 4, "pool");
   if (a.global) return {in[0], in[1], 1, 1};
-  return {in[0], in[1],
-          spatial_out(in[2], a.pad_top, a.pad_bottom, a.kernel_h, a.stride_h, 1, a.ceil_mode,
-                      "height"),
-          spatial_out(in[3], a.pad_left, a.pad_right, a.kernel_w, a.stride_w, 1, a.ceil_mode,
-                      "width")};
+  return {
+      in[0], in[1],
+      spatial_out(in[2], a.pad_top, a.pad_bottom, a.kernel_h, a.stride_h, 1, a.ceil_mode, "height"),
+      spatial_out(in[3], a.pad_left, a.pad_right, a.kernel_w, a.stride_w, 1, a.ceil_mode, "width")};
 }
 
 Shape infer_reshape(const Shape& target, const Shape& in) {
@@ -222,8 +221,8 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       std::sort(sorted.begin(), sorted.end());
       std::vector<int64_t> identity(x.size());
       std::iota(identity.begin(), identity.end(), 0);
-      if (sorted != identity) fail("perm is not a permutation of the input's " +
-                                   std::to_string(x.size()) + " dims");
+      if (sorted != identity)
+        fail("perm is not a permutation of the input's " + std::to_string(x.size()) + " dims");
       if (perm[0] != 0) fail("transpose must keep the batch dim first");
       for (int64_t p : perm) out.push_back(x[static_cast<size_t>(p)]);
       break;
@@ -237,15 +236,15 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       const int64_t dim = x[static_cast<size_t>(axis)];
       auto clamp = [dim](int64_t v) { return std::clamp(v < 0 ? v + dim : v, int64_t{0}, dim); };
       const int64_t start = clamp(a.start), end = clamp(a.end);
-      if (end <= start) fail("slice [" + std::to_string(a.start) + ", " + std::to_string(a.end) +
-                             ") of a dim of " + std::to_string(dim) + " is empty");
+      if (end <= start)
+        fail("slice [" + std::to_string(a.start) + ", " + std::to_string(a.end) + ") of a dim of " +
+             std::to_string(dim) + " is empty");
       out = x;
       out[static_cast<size_t>(axis)] = (end - start + a.step - 1) / a.step;
       break;
     }
     case LayerKind::reshape:
-      out = infer_reshape(std::get<ReshapeAttrs>(layer.attrs).sample_shape,
-                          single_input(in));
+      out = infer_reshape(std::get<ReshapeAttrs>(layer.attrs).sample_shape, single_input(in));
       break;
     case LayerKind::flatten:
       out = infer_reshape({-1}, single_input(in));

@@ -80,8 +80,8 @@ std::string network_table(const Network& net) {
   table.add_row({"", "total", std::to_string(total.layers) + " layers", "", "", "",
                  si(static_cast<double>(total.total.flops)), with_thousands(total.total.params),
                  si(static_cast<double>(total.total.bytes()), "B")});
-  std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) +
-                       ", " + std::string(to_string(net.dtype())) + "\n\n";
+  std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) + ", " +
+                       std::string(to_string(net.dtype())) + "\n\n";
   return header + table.to_text() + unmodelled_note(net);
 }
 

@@ -124,8 +124,8 @@ std::string si(double value, const std::string& unit) {
   }
   char buffer[64];
   const int decimals = magnitude >= 99.95 ? 0 : magnitude >= 9.995 ? 1 : 2;
-  std::snprintf(buffer, sizeof buffer, "%.*f", index == 0 && value == std::floor(value) ? 0 : decimals,
-                value);
+  std::snprintf(buffer, sizeof buffer, "%.*f",
+                index == 0 && value == std::floor(value) ? 0 : decimals, value);
   std::string out = buffer;
   const std::string suffix = std::string(prefixes[index]) + unit;
   return suffix.empty() ? out : out + " " + suffix;

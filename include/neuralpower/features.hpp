@@ -1,0 +1,48 @@
+#pragma once
+// Feature vectors of a layer for the runtime and power models (paper section 3.1, eqs. 1-2).
+//
+// Runtime: T(x_T) = sum_j c_j prod_i x_i^{q_ij} + sum_s c'_s F_s(x_T), a polynomial of degree
+// <= K over the kind's features x_T plus "special terms" F_s (FLOPs and memory accesses).
+// Power: the same over x_P = [x_T, log2 x_T] (the log terms let power saturate towards the
+// board limit as the load grows), with the same special terms.
+//
+// Every kind that costs time has its own model; zero-cost kinds (input, reshape, flatten,
+// dropout, identity, cast) have none. Features are plain numbers from the layer's shapes and
+// attributes, named so that datasets, model files and reports can show them.
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neuralpower/network.hpp"
+
+namespace np {
+
+struct FeatureSpec {
+  LayerKind kind;
+  std::vector<std::string> features;  // x_T, in order
+  std::vector<std::string> specials;  // F_s, in order
+};
+
+// Kinds with a runtime/power model, in a fixed order.
+const std::vector<LayerKind>& modelled_kinds();
+bool is_modelled_kind(LayerKind kind);
+// Throws np::Error for a kind without a model.
+const FeatureSpec& feature_spec(LayerKind kind);
+
+// Every feature and special-term name of every kind, each once, in a fixed order: the feature
+// columns of the dataset CSV.
+const std::vector<std::string>& all_feature_names();
+
+struct LayerFeatures {
+  std::vector<double> features;  // x_T
+  std::vector<double> specials;  // F_s
+};
+
+// Features of layer `id` of a network with shapes inferred. Throws for unmodelled kinds.
+LayerFeatures layer_features(const Network& net, int id);
+
+// x_P = [x, log2(max(x, 1))]: the power model's features.
+std::vector<double> power_features(std::span<const double> runtime_features);
+
+}  // namespace np
