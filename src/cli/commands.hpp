@@ -11,5 +11,6 @@ using Runner = std::function<int()>;
 
 Runner add_show_command(CLI::App& app);
 Runner add_zoo_command(CLI::App& app);
+Runner add_epr_command(CLI::App& app);
 
 }  // namespace np::cli
