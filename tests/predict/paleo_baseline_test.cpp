@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/import.hpp"
+#include "neuralpower/paleo_baseline.hpp"
+
+namespace np {
+namespace {
+
+// Paleo column of the paper's Table 4 (TITAN X), for the networks whose zoo definitions are
+// the ones Paleo ran. NIN, Overfeat and CIFAR10-6conv: see paleo_table4_test below.
+TEST(PaleoBaseline, ReproducesTable4ForVgg16AndAlexNet) {
+  const GpuSpec titan = find_gpu_spec("titan-x");
+  const Network vgg = load_network("vgg-16", {});
+  ASSERT_EQ(vgg.batch(), 64);
+  EXPECT_NEAR(paleo_network_ms(vgg, titan), 345.83, 345.83 * 0.01);
+  const Network alexnet = load_network("alexnet-v2", {});
+  ASSERT_EQ(alexnet.batch(), 128);
+  EXPECT_NEAR(paleo_network_ms(alexnet, titan), 33.16, 33.16 * 0.01);
+}
+
+Network single_fc(int64_t batch, int64_t k, int64_t m) {
+  Network net("fc", batch);
+  net.add({"x", LayerKind::input, "Input", {}, InputAttrs{{k}}, {}});
+  net.add({"fc", LayerKind::fc, "Gemm", {0}, FcAttrs{m, true}, {}});
+  net.infer_shapes();
+  return net;
+}
+
+TEST(PaleoBaseline, ComputeAndMemoryTimesFollowTheFormulas) {
+  const GpuSpec gpu{"g", "g", 1000, 1000, 1, ""};  // 1 TFLOP/s, 1 GB/s, 1 GHz
+  const Network net = single_fc(1024, 1024, 1024);
+  const auto t = paleo_layer_times(net, gpu);
+  const double flops = 2.0 * 1024 * 1024 * 1024;
+  EXPECT_DOUBLE_EQ(t[1].flops, flops);
+  EXPECT_NEAR(t[1].compute_ms, flops / 1e12 * 1e3, 1e-9);
+  // three 4 MiB tensors over 1 GiB/s
+  EXPECT_NEAR(t[1].memory_ms, 3 * (4.0 * 1024 * 1024) / (1u << 30) * 1e3, 1e-9);
+  PaleoOptions half;
+  half.compute_percent_of_peak = 0.5;
+  half.memory_percent_of_peak = 0.25;
+  const auto slow = paleo_layer_times(net, gpu, half);
+  EXPECT_NEAR(slow[1].compute_ms, 2 * t[1].compute_ms, 1e-9);
+  EXPECT_NEAR(slow[1].memory_ms, 4 * t[1].memory_ms, 1e-9);
+}
+
+TEST(PaleoBaseline, EveryTermIsFlooredAtOneClockPeriod) {
+  const GpuSpec gpu{"g", "g", 1000, 1e9, 1e9, ""};  // absurdly fast: only the floors remain
+  const auto t = paleo_layer_times(single_fc(1, 2, 2), gpu);
+  EXPECT_DOUBLE_EQ(t[1].compute_ms, 1e-6);  // one 1 GHz cycle, in ms
+  EXPECT_DOUBLE_EQ(t[1].memory_ms, 3e-6);   // each of X, W and Y
+}
+
+TEST(PaleoBaseline, ShippedSpecsHaveSourcesAndBadIdsFailClearly) {
+  const auto specs = shipped_gpu_specs();
+  for (const char* id : {"titan-x", "h100-sxm", "h200-sxm"}) {
+    const GpuSpec spec = find_gpu_spec(id);
+    EXPECT_FALSE(spec.source.empty()) << id;
+  }
+  try {
+    find_gpu_spec("gtx-9999");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gtx-9999"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace np
