@@ -9,6 +9,7 @@
 // Every kind that costs time has its own model; zero-cost kinds (input, reshape, flatten,
 // dropout, identity, cast) have none. Features are plain numbers from the layer's shapes and
 // attributes, named so that datasets, model files and reports can show them.
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ struct LayerFeatures {
 
 // Features of layer `id` of a network with shapes inferred. Throws for unmodelled kinds.
 LayerFeatures layer_features(const Network& net, int id);
+
+// The same as name -> value (features and special terms together): a dataset row's features.
+std::map<std::string, double> named_features(const Network& net, int id);
 
 // x_P = [x, log2(max(x, 1))]: the power model's features.
 std::vector<double> power_features(std::span<const double> runtime_features);

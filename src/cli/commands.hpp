@@ -12,5 +12,7 @@ using Runner = std::function<int()>;
 Runner add_show_command(CLI::App& app);
 Runner add_zoo_command(CLI::App& app);
 Runner add_epr_command(CLI::App& app);
+Runner add_train_command(CLI::App& app);
+Runner add_predict_command(CLI::App& app);
 
 }  // namespace np::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   };
   add(np::cli::add_show_command);
   add(np::cli::add_zoo_command);
+  add(np::cli::add_train_command);
+  add(np::cli::add_predict_command);
   add(np::cli::add_epr_command);
 
   try {

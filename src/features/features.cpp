@@ -185,6 +185,15 @@ LayerFeatures layer_features(const Network& net, int id) {
   return f;
 }
 
+std::map<std::string, double> named_features(const Network& net, int id) {
+  const FeatureSpec& spec = feature_spec(net.layer(id).kind);
+  const LayerFeatures f = layer_features(net, id);
+  std::map<std::string, double> named;
+  for (size_t i = 0; i < f.features.size(); ++i) named[spec.features[i]] = f.features[i];
+  for (size_t i = 0; i < f.specials.size(); ++i) named[spec.specials[i]] = f.specials[i];
+  return named;
+}
+
 std::vector<double> power_features(std::span<const double> runtime_features) {
   std::vector<double> x(runtime_features.begin(), runtime_features.end());
   for (double v : runtime_features) x.push_back(std::log2(std::max(v, 1.0)));

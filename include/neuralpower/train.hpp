@@ -1,0 +1,33 @@
+#pragma once
+// Training: dataset rows -> per-kind runtime and power models (paper section 4.1).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuralpower/dataset.hpp"
+#include "neuralpower/layer.hpp"
+#include "neuralpower/model_file.hpp"
+#include "neuralpower/model_selection.hpp"
+
+namespace np {
+
+struct TrainOptions {
+  std::vector<LayerKind> kinds;  // empty: every modelled kind with enough rows
+  int max_degree = 4;
+  int folds = 10;
+  std::vector<TargetTreatment> treatments{TargetTreatment::raw, TargetTreatment::relative,
+                                          TargetTreatment::log};
+  std::size_t min_rows = 10;  // a kind with fewer rows gets no model (reported)
+  std::uint64_t seed = 20170711;
+};
+
+struct TrainReport {
+  std::vector<std::string> notes;  // kinds skipped and why, targets without data
+};
+
+// All rows must come from one platform (device, backend, dtype); mixing is an error.
+ModelFile train_models(const std::vector<LayerMeasurement>& rows,
+                       const std::vector<std::string>& dataset_names, const TrainOptions& options,
+                       TrainReport& report);
+
+}  // namespace np
