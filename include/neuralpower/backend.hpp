@@ -1,0 +1,102 @@
+#pragma once
+// Device backends (one folder each under src/backends/, like ggml's): prepare one layer of a
+// network on a device, run it back to back, time it the device's way, release it. Core code
+// sees only this interface; no device header is ever included outside src/backends/<name>/.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/network.hpp"
+
+namespace np {
+
+// The layer cannot run on this backend (kind, attribute or data type not supported).
+class UnsupportedLayer : public Error {
+ public:
+  using Error::Error;
+};
+// The layer does not fit in the device's memory.
+class DeviceOutOfMemory : public Error {
+ public:
+  using Error::Error;
+};
+
+struct DeviceInfo {
+  std::string backend;          // "cpu", "cuda"
+  std::string name;             // "NVIDIA H100 80GB HBM3", "Intel(R) Xeon(R) ..."
+  std::string driver;           // GPU driver, or the kernel version
+  std::string runtime_version;  // CUDA runtime, oneDNN
+  std::string library_version;  // cuDNN + cuBLAS
+  std::string detail;           // anything else worth recording (threads, PCI bus id, ...)
+};
+
+struct RunSettings {
+  DataType dtype = DataType::fp32;
+  bool allow_tf32 = false;  // CUDA: TF32 tensor-core math for fp32 conv and fc
+  int threads = 1;          // CPU backend threads
+  bool use_graphs = true;   // CUDA: replay a captured graph to remove launch overhead
+};
+
+// Deterministic test data shared by every backend, so that outputs can be compared without
+// moving tensors between backends: element i of the tensor of the given role is
+// test_value(seed(role), i), in [-1, 1). Canonical layouts: activations as the IR shape (NCHW,
+// row-major); conv weights [C_out, C_in/groups, kh, kw] then bias [C_out]; fc weights
+// [out, in] then bias [out]; bn: scale, shift, mean [C], variance [C] = 0.5 + |value|;
+// layernorm scale then shift; constant operands of add/mul/max in their own shapes.
+enum class TensorRole : uint64_t { input0 = 1, input1, input2, input3, weight, bias, aux };
+float test_value(TensorRole role, int64_t index);
+
+class PreparedLayer {
+ public:
+  virtual ~PreparedLayer() = default;
+  // Runs the layer `iterations` times back to back and returns the elapsed milliseconds of
+  // all of them, measured the device's way (CUDA events around graph replay; a steady clock
+  // on the CPU). All setup happened in prepare(); nothing is allocated here.
+  virtual double timed_runs(int iterations) = 0;
+  // Runs back to back for at least `seconds` (power windows); returns the iterations done.
+  virtual int64_t run_for(double seconds) = 0;
+  // The algorithm the backend chose (cuDNN algorithm, oneDNN implementation name).
+  virtual std::string algorithm() const = 0;
+  // Runs once and copies the output to the host in the canonical layout (tests).
+  virtual std::vector<float> output() = 0;
+};
+
+// A whole network prepared to run layer after layer on one stream, as a framework runs it.
+class PreparedNetwork {
+ public:
+  virtual ~PreparedNetwork() = default;
+  virtual double timed_runs(int iterations) = 0;  // whole network, ms for all iterations
+  virtual int64_t run_for(double seconds) = 0;
+  // Per layer, in place (the same buffers as the network run), with synchronisation around
+  // each layer: ms of one run, averaged over `iterations`; 0 for zero-cost layers.
+  virtual std::vector<double> timed_layers(int iterations) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual DeviceInfo device() const = 0;
+  // Throws UnsupportedLayer or DeviceOutOfMemory with the reason.
+  virtual std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,
+                                                 const RunSettings& settings) = 0;
+  virtual std::unique_ptr<PreparedNetwork> prepare_network(const Network& net,
+                                                           const RunSettings& settings) = 0;
+};
+
+// Backends compiled into this build ("cpu", and "cuda" when built with NP_CUDA).
+std::vector<std::string> compiled_backends();
+// Throws np::Error naming the backend when it is not compiled in or finds no device.
+std::unique_ptr<Backend> make_backend(const std::string& name, int device_index = 0);
+
+// What `neuralpower devices` prints about one backend: compiled in, devices found and why not.
+struct BackendStatus {
+  std::string backend;
+  bool compiled = false;
+  std::vector<DeviceInfo> devices;
+  std::string message;  // e.g. "no CUDA device: cudaGetDeviceCount returned ..."
+};
+std::vector<BackendStatus> probe_backends();
+
+}  // namespace np

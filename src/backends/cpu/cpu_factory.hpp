@@ -1,0 +1,14 @@
+#pragma once
+// Factories of the CPU backend (oneDNN) and its RAPL meter; no oneDNN header here.
+#include <memory>
+
+#include "neuralpower/backend.hpp"
+#include "neuralpower/power_meter.hpp"
+
+namespace np {
+
+std::unique_ptr<Backend> make_cpu_backend(int device_index);
+BackendStatus probe_cpu_backend();
+std::unique_ptr<PowerMeter> make_rapl_power_meter();
+
+}  // namespace np
