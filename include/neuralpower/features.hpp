@@ -9,6 +9,8 @@
 // Every kind that costs time has its own model; zero-cost kinds (input, reshape, flatten,
 // dropout, identity, cast) have none. Features are plain numbers from the layer's shapes and
 // attributes, named so that datasets, model files and reports can show them.
+#include <array>
+#include <initializer_list>
 #include <map>
 #include <span>
 #include <string>
@@ -35,9 +37,29 @@ const FeatureSpec& feature_spec(LayerKind kind);
 // columns of the dataset CSV.
 const std::vector<std::string>& all_feature_names();
 
+// A few doubles kept inline: features are computed per layer on the prediction hot path, where a
+// heap allocation would cost more than the polynomial.
+class FeatureValues {
+ public:
+  static constexpr size_t kCapacity = 16;
+  FeatureValues& operator=(std::initializer_list<double> values);
+  void push_back(double value);
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  double operator[](size_t i) const { return values_[i]; }
+  const double* data() const { return values_.data(); }
+  const double* begin() const { return values_.data(); }
+  const double* end() const { return values_.data() + size_; }
+  operator std::span<const double>() const { return {values_.data(), size_}; }
+
+ private:
+  std::array<double, kCapacity> values_{};
+  size_t size_ = 0;
+};
+
 struct LayerFeatures {
-  std::vector<double> features;  // x_T
-  std::vector<double> specials;  // F_s
+  FeatureValues features;  // x_T
+  FeatureValues specials;  // F_s
 };
 
 // Features of layer `id` of a network with shapes inferred. Throws for unmodelled kinds.
@@ -48,5 +70,6 @@ std::map<std::string, double> named_features(const Network& net, int id);
 
 // x_P = [x, log2(max(x, 1))]: the power model's features.
 std::vector<double> power_features(std::span<const double> runtime_features);
+FeatureValues power_feature_values(std::span<const double> runtime_features);
 
 }  // namespace np

@@ -53,6 +53,18 @@ int64_t spatial_of(const Shape& s) {
 
 }  // namespace
 
+FeatureValues& FeatureValues::operator=(std::initializer_list<double> values) {
+  if (values.size() > kCapacity) throw Error("internal: too many features");
+  size_ = 0;
+  for (double v : values) values_[size_++] = v;
+  return *this;
+}
+
+void FeatureValues::push_back(double value) {
+  if (size_ == kCapacity) throw Error("internal: too many features");
+  values_[size_++] = value;
+}
+
 const std::vector<LayerKind>& modelled_kinds() {
   static const std::vector<LayerKind> kinds = [] {
     std::vector<LayerKind> k;
@@ -192,6 +204,13 @@ std::map<std::string, double> named_features(const Network& net, int id) {
   for (size_t i = 0; i < f.features.size(); ++i) named[spec.features[i]] = f.features[i];
   for (size_t i = 0; i < f.specials.size(); ++i) named[spec.specials[i]] = f.specials[i];
   return named;
+}
+
+FeatureValues power_feature_values(std::span<const double> runtime_features) {
+  FeatureValues x;
+  for (double v : runtime_features) x.push_back(v);
+  for (double v : runtime_features) x.push_back(std::log2(std::max(v, 1.0)));
+  return x;
 }
 
 std::vector<double> power_features(std::span<const double> runtime_features) {
