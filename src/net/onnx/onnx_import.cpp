@@ -1,12 +1,114 @@
-// Placeholder until the ONNX importer lands.
+// ONNX model -> Network: parse, fix the input shapes, run ONNX's shape inference, walk the
+// nodes, keep the layers the graph outputs depend on.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "graph_walk.hpp"
+#include "import_context.hpp"
+#include "input_shapes.hpp"
+#include "model_reader.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/import.hpp"
+#include "onnx_shape_inference.hpp"
 
 namespace np {
-Network import_onnx(const std::string& path, const ImportOptions&) {
-  throw Error("ONNX import not built yet: " + path);
+namespace {
+
+using onnx_import::Context;
+
+// The graph's name unless it is an exporter's default, else the file's stem.
+std::string network_name(const onnx::GraphProto& graph, const std::string& display_name) {
+  const std::string& name = graph.name();
+  const bool generic = name.empty() || name == "torch_jit" || name == "torch-jit-export" ||
+                       name == "main_graph" || name == "tf2onnx";
+  if (!generic) return name;
+  const std::string stem = std::filesystem::path(display_name).stem().string();
+  return stem.empty() ? "onnx" : stem;
 }
-Network import_onnx_bytes(const std::string&, const std::string& name, const ImportOptions&) {
-  throw Error("ONNX import not built yet: " + name);
+
+void add_input_layers(Context& ctx, const onnx_import::ModelInputs& inputs) {
+  for (const auto& [name, shape] : inputs.shapes) {
+    Layer layer;
+    layer.name = name;
+    layer.kind = LayerKind::input;
+    layer.op = "Input";
+    layer.attrs = InputAttrs{Shape(shape.begin() + 1, shape.end())};
+    try {
+      ctx.emit(std::move(layer), name);
+    } catch (...) {
+      rethrow_with_context("onnx input '" + name + "'");
+    }
+  }
 }
+
+// Layers some graph output depends on (and the inputs), in their order.
+std::vector<bool> live_layers(const Context& ctx, const onnx::GraphProto& graph) {
+  const auto& layers = ctx.layers();
+  std::vector<bool> live(layers.size(), false);
+  bool any_output = false;
+  for (const auto& out : graph.output()) {
+    try {
+      const auto& t = ctx.tensor(out.name());
+      if (!t.is_data) continue;  // a constant output costs nothing
+      live[static_cast<size_t>(ctx.layer_of(out.name()))] = true;
+      any_output = true;
+    } catch (...) {
+      rethrow_with_context("graph output '" + out.name() + "'");
+    }
+  }
+  if (!any_output) throw Error("no graph output depends on the model's inputs");
+  for (size_t i = layers.size(); i-- > 0;) {
+    if (layers[i].kind == LayerKind::input) live[i] = true;
+    if (!live[i]) continue;
+    for (int in : layers[i].inputs) live[static_cast<size_t>(in)] = true;
+  }
+  return live;
+}
+
+}  // namespace
+
+Network import_onnx_bytes(const std::string& bytes, const std::string& display_name,
+                          const ImportOptions& options) {
+  const onnx::ModelProto model = onnx_import::parse_model(bytes, display_name);
+  const onnx::GraphProto& graph = model.graph();
+  const int64_t opset = onnx_import::default_opset(model);
+  const auto inputs = onnx_import::resolve_inputs(graph, options);
+
+  Context ctx(options, opset, inputs.import_batch,
+              onnx_import::infer_onnx_shapes(model, inputs.shapes));
+  onnx_import::define_initializers(ctx, graph);
+  add_input_layers(ctx, inputs);
+  onnx_import::import_nodes(ctx, graph);
+
+  const auto live = live_layers(ctx, graph);
+  Network net(network_name(graph, display_name), inputs.import_batch, inputs.dtype);
+  std::vector<int> new_id(live.size(), -1);
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (!live[i]) continue;
+    Layer layer = ctx.layers()[i];
+    for (int& in : layer.inputs) in = new_id[static_cast<size_t>(in)];
+    new_id[i] = net.add(std::move(layer));
+  }
+  net.infer_shapes();
+  if (inputs.final_batch != inputs.import_batch) {
+    try {
+      net.set_batch(inputs.final_batch);
+    } catch (...) {
+      rethrow_with_context("imported at the file's batch of " +
+                           std::to_string(inputs.import_batch) + ", setting the batch to " +
+                           std::to_string(inputs.final_batch));
+    }
+  }
+  return net;
+}
+
+Network import_onnx(const std::string& path, const ImportOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open '" + path + "'");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return import_onnx_bytes(bytes.str(), path, options);
+}
+
 }  // namespace np

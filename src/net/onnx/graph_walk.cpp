@@ -1,0 +1,192 @@
+#include "graph_walk.hpp"
+
+#include <optional>
+#include <unordered_map>
+
+#include "constant_folding.hpp"
+#include "op_handlers.hpp"
+#include "pattern_fusion.hpp"
+#include "tensor_proto.hpp"
+
+namespace np::onnx_import {
+namespace {
+
+bool default_domain(const onnx::NodeProto& node) {
+  return node.domain().empty() || node.domain() == "ai.onnx";
+}
+
+// Tensors that do not depend on the inputs' values: initializers, Constant nodes, anything
+// computed from those, and shapes (which are concrete at import).
+std::unordered_set<std::string> constant_names(const Context& ctx, const onnx::GraphProto& graph) {
+  std::unordered_set<std::string> constants;
+  for (const auto& t : graph.initializer()) {
+    if (ctx.knows(t.name()) && !ctx.tensor(t.name()).is_data) constants.insert(t.name());
+  }
+  for (const auto& node : graph.node()) {
+    bool constant = node.op_type() == "Shape" || node.op_type() == "Size";
+    if (!constant) {
+      constant = true;
+      for (const auto& in : node.input()) {
+        constant = constant && (in.empty() || constants.count(in));
+      }
+    }
+    if (constant) constants.insert(node.output().begin(), node.output().end());
+  }
+  return constants;
+}
+
+// Outputs of a constant node no rule folds: their shapes from ONNX's inference.
+std::vector<Tensor> inferred_constants(const Context& ctx, const onnx::NodeProto& node) {
+  std::vector<Tensor> outs;
+  for (const auto& name : node.output()) {
+    const auto* dims = ctx.inferred(name);
+    bool known = dims != nullptr;
+    for (size_t i = 0; known && i < dims->size(); ++i) known = (*dims)[i] >= 0;
+    if (!known) {
+      throw Error(
+          "no rule here evaluates this op on constants, and ONNX shape inference gives "
+          "no shape for '" +
+          name + "'");
+    }
+    Tensor t;
+    t.shape = *dims;
+    outs.push_back(std::move(t));
+  }
+  return outs;
+}
+
+void import_node(Context& ctx, const onnx::NodeProto& node) {
+  const auto inputs = ctx.inputs(node);
+  bool reads_data = false;
+  for (const Tensor* t : inputs) reads_data = reads_data || (t && t->is_data);
+  const bool shape_query = node.op_type() == "Shape" || node.op_type() == "Size";
+  if (!reads_data || (shape_query && default_domain(node))) {
+    auto outs = fold_constant_node(node, inputs, ctx.opset());
+    if (!outs) outs = inferred_constants(ctx, node);
+    for (size_t k = 0; k < outs->size() && k < static_cast<size_t>(node.output_size()); ++k) {
+      ctx.define(node.output(static_cast<int>(k)), std::move((*outs)[k]));
+    }
+    return;
+  }
+  if (!default_domain(node)) throw Unsupported("unsupported op (domain '" + node.domain() + "')");
+  const Handler handler = find_handler(node.op_type());
+  if (!handler) throw Unsupported("unsupported op");
+  handler(ctx, node);
+}
+
+// With --allow-unknown: one zero-cost layer per output, shaped by ONNX's inference.
+void emit_unknown(Context& ctx, const onnx::NodeProto& node, const onnx::NodeProto& outputs_of,
+                  const std::vector<std::string>& data_inputs) {
+  std::vector<int> inputs;
+  for (const auto& name : data_inputs) inputs.push_back(ctx.layer_of(name));
+  for (int k = 0; k < outputs_of.output_size(); ++k) {
+    const std::string& name = outputs_of.output(k);
+    if (name.empty()) continue;
+    const auto* dims = ctx.inferred(name);
+    bool known = dims != nullptr && !dims->empty();
+    for (size_t i = 0; known && i < dims->size(); ++i) known = (*dims)[i] > 0;
+    if (!known) {
+      throw Error("output '" + name +
+                  "' has no complete shape from ONNX shape inference, so it cannot be kept as an "
+                  "unknown layer");
+    }
+    if ((*dims)[0] != ctx.batch()) {
+      throw Error("output '" + name + "' does not keep the batch of " +
+                  std::to_string(ctx.batch()) + " at dim 0");
+    }
+    Layer layer = node_layer(node, LayerKind::unknown,
+                             UnknownAttrs{Shape(dims->begin() + 1, dims->end())}, inputs);
+    if (k > 0) layer.name += "/" + std::to_string(k);
+    ctx.emit(std::move(layer), name);
+  }
+}
+
+std::vector<std::string> data_input_names(const Context& ctx, const onnx::NodeProto& node) {
+  std::vector<std::string> names;
+  for (int k = 0; k < node.input_size(); ++k) {
+    if (ctx.is_data(node, k)) names.push_back(node.input(k));
+  }
+  return names;
+}
+
+}  // namespace
+
+void define_initializers(Context& ctx, const onnx::GraphProto& graph) {
+  for (const auto& init : graph.initializer()) {
+    ctx.define(init.name(), read_tensor_proto(init, "initializer '" + init.name() + "'"));
+  }
+  for (const auto& sparse : graph.sparse_initializer()) {
+    Tensor t;
+    t.elem_type = sparse.values().data_type();
+    t.shape.assign(sparse.dims().begin(), sparse.dims().end());
+    ctx.define(sparse.values().name(), std::move(t));
+  }
+}
+
+void import_nodes(Context& ctx, const onnx::GraphProto& graph) {
+  std::unordered_map<std::string, std::vector<std::string>> readers;
+  for (const auto& node : graph.node()) {
+    for (const auto& in : node.input()) readers[in].push_back(node.op_type());
+  }
+  for (const auto& out : graph.output()) readers[out.name()].push_back("graph output");
+  ctx.set_readers(std::move(readers));
+  std::unordered_map<std::string, const onnx::NodeProto*> constant_nodes;
+  for (const auto& node : graph.node()) {
+    if (node.op_type() == "Constant" && node.output_size() == 1) {
+      constant_nodes[node.output(0)] = &node;
+    }
+  }
+  const ScalarLookup scalar = [&](const std::string& name) -> std::optional<double> {
+    std::optional<Tensor> t;
+    try {
+      if (ctx.knows(name)) {
+        t = ctx.tensor(name);
+      } else if (const auto it = constant_nodes.find(name); it != constant_nodes.end()) {
+        t = read_constant_node(*it->second);
+      }
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    if (!t || !t->values || t->values->size() != 1) return std::nullopt;
+    return t->values->real(0);
+  };
+  const auto fusions = find_fusions(graph, constant_names(ctx, graph), scalar);
+  std::vector<int> fusion_at(static_cast<size_t>(graph.node_size()), -1);
+  for (size_t f = 0; f < fusions.size(); ++f) {
+    for (int i : fusions[f].nodes) fusion_at[static_cast<size_t>(i)] = static_cast<int>(f);
+  }
+
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    const int f = fusion_at[static_cast<size_t>(i)];
+    if (f >= 0 && fusions[static_cast<size_t>(f)].anchor != i) continue;
+    const Fusion* fusion = f >= 0 ? &fusions[static_cast<size_t>(f)] : nullptr;
+    const onnx::NodeProto& named = fusion ? graph.node(fusion->primary) : node;
+    std::optional<std::string> unsupported;
+    try {
+      if (node.output_size() == 0 || node.output(0).empty()) throw Error("the node has no output");
+      if (fusion) {
+        emit_fusion(ctx, graph, *fusion);
+      } else {
+        import_node(ctx, node);
+      }
+    } catch (const Unsupported& e) {
+      unsupported = e.what();
+    } catch (...) {
+      rethrow_with_context(node_label(named));
+    }
+    if (!unsupported) continue;
+    if (!ctx.options().allow_unknown) {
+      throw Error(node_label(named) + ": " + *unsupported +
+                  "; --allow-unknown counts it as zero cost");
+    }
+    try {
+      emit_unknown(ctx, named, node,
+                   fusion ? std::vector<std::string>{fusion->input} : data_input_names(ctx, node));
+    } catch (...) {
+      rethrow_with_context(node_label(named));
+    }
+  }
+}
+
+}  // namespace np::onnx_import

@@ -1,0 +1,86 @@
+#pragma once
+// The state of one import: what is known about every tensor so far, the layers emitted, and
+// ONNX's own shape inference to cross-check them against.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/import.hpp"
+#include "neuralpower/layer.hpp"
+#include "onnx/onnx_pb.h"
+#include "tensor.hpp"
+
+namespace np::onnx_import {
+
+// Shapes from ONNX shape inference, by tensor name; -1 marks a dim it left unknown.
+using InferredShapes = std::unordered_map<std::string, std::vector<int64_t>>;
+
+// An op, or a form of one, that the IR does not model. The importer reports it as an error,
+// or with --allow-unknown keeps the node as a zero-cost `unknown` layer.
+class Unsupported : public Error {
+ public:
+  using Error::Error;
+};
+
+// The node's name, else its first output's name (torch leaves old exports unnamed).
+std::string node_display_name(const onnx::NodeProto& node);
+// "onnx node 'NAME' (OP)", the prefix of every message about a node.
+std::string node_label(const onnx::NodeProto& node);
+
+class Context {
+ public:
+  Context(const ImportOptions& options, int64_t opset, int64_t batch, InferredShapes inferred);
+
+  const ImportOptions& options() const { return options_; }
+  int64_t opset() const { return opset_; }
+  int64_t batch() const { return batch_; }
+
+  bool knows(const std::string& name) const { return tensors_.count(name) != 0; }
+  const Tensor& tensor(const std::string& name) const;
+  void define(const std::string& name, Tensor tensor);
+
+  // Input k of the node; nullptr when absent or left empty (an omitted optional input).
+  const Tensor* input(const onnx::NodeProto& node, int k) const;
+  const Tensor& required_input(const onnx::NodeProto& node, int k) const;
+  // All inputs, nullptr for the absent ones.
+  std::vector<const Tensor*> inputs(const onnx::NodeProto& node) const;
+  // A data input. A Pad waiting for its conv or pool is accepted only with `accept_pad`.
+  const Tensor& data_input(const onnx::NodeProto& node, int k, bool accept_pad = false) const;
+  // The layer producing a data tensor (no pending pad).
+  int layer_of(const std::string& tensor_name) const;
+  bool is_data(const onnx::NodeProto& node, int k) const;
+
+  // Adds a layer: infers its output shape, checks it against ONNX's shape inference for
+  // `output` and defines `output` as its data. An empty `output` marks an intermediate layer
+  // of a node mapped to several. Returns the layer id.
+  int emit(Layer layer, const std::string& output);
+
+  // What reads each tensor: the op types of the nodes, "graph output" for an output.
+  void set_readers(std::unordered_map<std::string, std::vector<std::string>> readers) {
+    readers_ = std::move(readers);
+  }
+  const std::vector<std::string>& readers(const std::string& tensor) const;
+
+  // Shape ONNX inferred for a tensor, nullptr when it has none.
+  const std::vector<int64_t>* inferred(const std::string& name) const;
+  const std::vector<Layer>& layers() const { return layers_; }
+
+ private:
+  std::string unique_name(const std::string& base);
+  void cross_check(const std::string& output, const Layer& layer);
+
+  const ImportOptions& options_;
+  int64_t opset_;
+  int64_t batch_;
+  InferredShapes inferred_;
+  bool trust_inferred_ = true;  // false once ONNX's inference is known to have diverged
+  std::unordered_map<std::string, Tensor> tensors_;
+  std::unordered_map<std::string, std::vector<std::string>> readers_;
+  std::vector<Layer> layers_;
+  std::unordered_set<std::string> layer_names_;
+};
+
+}  // namespace np::onnx_import

@@ -1,0 +1,20 @@
+#pragma once
+// Reading initializers and Constant nodes: dims always, values when the file holds them
+// (weight-free files keep dims only) and there are at most kMaxFoldedElements of them.
+#include <string>
+
+#include "onnx/onnx_pb.h"
+#include "tensor.hpp"
+
+namespace np::onnx_import {
+
+// `what` names the tensor in errors ("initializer 'fc.weight'").
+Tensor read_tensor_proto(const onnx::TensorProto& proto, const std::string& what);
+
+// The value of a Constant node (value, value_int(s), value_float(s) attributes).
+Tensor read_constant_node(const onnx::NodeProto& node);
+
+// True for the element types whose values fold as integers.
+bool is_integral_type(int32_t elem_type);
+
+}  // namespace np::onnx_import
