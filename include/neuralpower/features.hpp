@@ -41,7 +41,8 @@ const std::vector<std::string>& all_feature_names();
 // heap allocation would cost more than the polynomial.
 class FeatureValues {
  public:
-  static constexpr size_t kCapacity = 16;
+  // Room for the power model's x_P = [x_T, log2 x_T] of the widest kind (conv: 2 x 10).
+  static constexpr size_t kCapacity = 32;
   FeatureValues& operator=(std::initializer_list<double> values);
   void push_back(double value);
   size_t size() const { return size_; }

@@ -33,11 +33,14 @@ int64_t spatial_out(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kern
          std::to_string(stride) + ", dilation " + std::to_string(dilation) + ", pads " +
          std::to_string(pad_begin) + "/" + std::to_string(pad_end));
   }
-  const int64_t effective = dilation * (kernel - 1) + 1;
-  const int64_t span = in + pad_begin + pad_end - effective;
+  const int64_t effective =
+      checked_add(checked_mul(dilation, kernel - 1, "window size"), 1, "window size");
+  const int64_t padded =
+      checked_add(checked_add(in, pad_begin, "padded size"), pad_end, "padded size");
+  const int64_t span = padded - effective;
   if (span < 0) {
     fail(std::string("window of ") + std::to_string(effective) + " is larger than the padded " +
-         axis + " extent " + std::to_string(in + pad_begin + pad_end));
+         axis + " extent " + std::to_string(padded));
   }
   int64_t out = span / stride + 1;
   if (ceil_mode && span % stride != 0) {

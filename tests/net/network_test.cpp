@@ -155,3 +155,27 @@ TEST(Network, NonPositiveBatchAndDims) {
 
 }  // namespace
 }  // namespace np
+
+namespace np {
+namespace {
+
+TEST(Network, HugeWindowAttributesAreErrorsNotOverflow) {
+  Network net("t", 1);
+  net.add({"x", LayerKind::input, "Input", {}, InputAttrs{{1, 8, 8}}, {}});
+  ConvAttrs a;
+  a.out_channels = 1;
+  a.kernel_h = a.kernel_w = 3;
+  a.dilation_h = int64_t{1} << 62;
+  net.add({"c", LayerKind::conv, "Conv", {0}, a, {}});
+  EXPECT_THROW(net.infer_shapes(), Error);
+  ConvAttrs pads;
+  pads.out_channels = 1;
+  pads.pad_top = pads.pad_bottom = int64_t{1} << 62;
+  Network padded("t", 1);
+  padded.add({"x", LayerKind::input, "Input", {}, InputAttrs{{1, 8, 8}}, {}});
+  padded.add({"c", LayerKind::conv, "Conv", {0}, pads, {}});
+  EXPECT_THROW(padded.infer_shapes(), Error);
+}
+
+}  // namespace
+}  // namespace np
