@@ -1,0 +1,104 @@
+#pragma once
+// What `profile layers` measures (docs/profiling.md, "Sampling plans"):
+//
+//   nets    the modelled layers of the training networks at a sweep of batch sizes, the
+//           paper's way of collecting data (section 3.3); the test networks and the modern
+//           held-out networks never feed the layer dataset unless asked;
+//   random  one-layer networks drawn from realistic ranges per layer kind, to fill the feature
+//           space between the zoo's layers.
+//
+// Every configuration is a one-layer Network (input layers + the layer) built with the IR, so
+// its features come from named_features() exactly as at prediction time, and it is identified
+// by a canonical text (the dataset's `config` column, the resume key). Plans are deterministic
+// for a seed, de-duplicated by that text and shuffled with the seed, so that any prefix (a run
+// capped by count or cut short by its time budget) is a fair sample of the whole plan.
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "neuralpower/network.hpp"
+
+namespace np {
+
+// One configuration to measure.
+struct LayerConfig {
+  std::string config;          // canonical text (config_text), the resume key
+  std::string kind;            // layer kind name
+  Network net;                 // input layers, then the measured layer (the last one)
+  std::string source_network;  // plan nets: the zoo network it came from; empty for random
+  std::string source_layer;
+  int64_t tensor_bytes = 0;  // inputs + output + weights, in the network's data type
+  int64_t flops = 0;
+
+  int layer_id() const { return net.size() - 1; }
+};
+
+enum class PlanKind { nets, random, both };
+std::string_view to_string(PlanKind kind);
+PlanKind plan_kind_from_string(std::string_view name);  // throws np::Error naming the text
+
+// The paper's test networks (section 4.2) and the modern networks held out for evaluation.
+const std::vector<std::string>& paper_test_networks();
+const std::vector<std::string>& modern_held_out_networks();
+// Zoo networks that are twins of a test network (the same layer configurations under another
+// name): excluded with the test networks, or the test set would leak into training.
+const std::vector<std::string>& test_network_twins();
+bool is_held_out_network(const std::string& name);
+// Every zoo network that trains by default: the zoo minus the held-out ones, in zoo order.
+std::vector<std::string> default_training_networks();
+
+struct PlanOptions {
+  PlanKind kind = PlanKind::both;
+  std::vector<int64_t> batches{1, 2, 4, 8, 16, 32, 64, 128, 256};
+  std::vector<std::string> networks;  // empty: default_training_networks()
+  bool include_test_networks =
+      false;                    // allows held-out networks in `networks`, adds them by default
+  int64_t random_count = 1000;  // random configurations drawn (before the caps)
+  uint64_t seed = 20170711;
+  int64_t max_configs = 0;                      // 0: no cap
+  int64_t max_tensor_bytes = int64_t{4} << 30;  // drop configurations above (0: no cap)
+  int64_t max_flops = 0;                        // drop configurations above (0: no cap)
+  DataType dtype = DataType::fp32;
+};
+
+struct Plan {
+  std::vector<LayerConfig> configs;
+  int64_t duplicates = 0;             // configurations seen more than once (kept once)
+  int64_t over_memory_cap = 0;        // dropped by max_tensor_bytes
+  int64_t over_flops_cap = 0;         // dropped by max_flops
+  int64_t beyond_max_configs = 0;     // dropped by max_configs
+  std::vector<std::string> networks;  // the networks plan nets used
+};
+
+// Throws np::Error naming the network when a held-out network is asked for without
+// include_test_networks, or when a network cannot be loaded.
+Plan make_plan(const PlanOptions& options);
+
+// The one-layer network of layer `id` of `net`: an input layer per distinct input (named x0,
+// x1, ...) with that input's sample shape, then the layer itself (named after its kind), at
+// the network's batch and data type. Its features equal those of the layer in `net`.
+Network extract_layer(const Network& net, int id);
+
+// Canonical text of the last layer of a one-layer network: kind, input shapes (batch
+// included), attributes and data type, e.g.
+//   "conv in=8x3x224x224 out=64 k=11x11 s=4x4 p=2,2,2,2 d=1x1 g=1 bias=1 fp32".
+// Layer names and source op names do not enter it, so the same layer from two networks (or
+// drawn at random) has the same text.
+std::string config_text(const Network& one_layer_net);
+
+// Random one-layer networks from realistic ranges per kind (docs/profiling.md lists them):
+// deterministic for a seed, neither de-duplicated nor capped (make_plan does that). Kinds are
+// drawn with fixed weights, conv the most frequent.
+class RandomLayerSampler {
+ public:
+  RandomLayerSampler(uint64_t seed, DataType dtype);
+  Network next();  // a valid network with shapes inferred
+
+ private:
+  std::mt19937_64 engine_;
+  DataType dtype_;
+  int64_t drawn_ = 0;
+};
+
+}  // namespace np

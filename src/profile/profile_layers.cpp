@@ -1,0 +1,197 @@
+// The `profile layers` loop: measure each configuration of a plan, append its row.
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/features.hpp"
+#include "neuralpower/profile.hpp"
+
+namespace np {
+namespace {
+
+// A reason goes into one CSV cell: one line.
+std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  return text;
+}
+
+std::string duration_text(double seconds) {
+  if (!std::isfinite(seconds)) return "?";
+  const auto s = static_cast<int64_t>(std::llround(seconds));
+  char buffer[32];
+  if (s >= 3600) {
+    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60));
+  } else if (s >= 60) {
+    std::snprintf(buffer, sizeof buffer, "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%llds", static_cast<long long>(s));
+  }
+  return buffer;
+}
+
+std::string short_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", v);
+  return buffer;
+}
+
+}  // namespace
+
+LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerConfig& config,
+                               const ProfileLayersOptions& options, const Platform& platform,
+                               std::optional<double> idle_power_w) {
+  Clock& clock = options.clock ? *options.clock : steady_clock();
+  LayerMeasurement m;
+  m.kind = config.kind;
+  m.config = config.config;
+  m.source_network = config.source_network;
+  m.source_layer = config.source_layer;
+  m.platform = platform;
+  m.idle_power_w = idle_power_w;
+  try {
+    m.features = named_features(config.net, config.layer_id());
+    auto prepared = backend.prepare(config.net, config.layer_id(), options.run);
+    m.algorithm = one_line(prepared->algorithm());
+    const Workload workload = workload_of(*prepared);
+    const RuntimeStats stats = measure_runtime(workload, options.measure, options.stop);
+    m.runtime_ms = stats.median_ms;
+    m.runtime_spread_pct = stats.spread_pct;
+    m.trials = stats.trials;
+    if (meter.available()) {
+      try {
+        const PowerWindow w = measure_power_window(meter, workload, options.measure.power_window_s,
+                                                   clock, options.stop);
+        m.power_w = w.power_w;
+        m.power_spread_pct = w.spread_pct;
+        m.energy_mj = w.power_w * stats.median_ms;  // W x ms = mJ
+        m.window_s = w.window_s;
+        m.sm_clock_mhz = w.last.sm_clock_mhz;
+        m.mem_clock_mhz = w.last.mem_clock_mhz;
+        m.temperature_c = w.last.temperature_c;
+        m.power_limit_w = w.last.power_limit_w;
+        m.throttle_reasons = one_line(w.last.throttle_reasons);
+      } catch (const Error& e) {
+        // The runtime stands; the power of this row stays missing, and the log says why.
+        if (options.log)
+          *options.log << "  no power for " << config.config << ": " << e.what() << "\n";
+      }
+    }
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const UnsupportedLayer& e) {
+    m.failed = true;
+    m.failure_reason = one_line(std::string("unsupported: ") + e.what());
+  } catch (const DeviceOutOfMemory& e) {
+    m.failed = true;
+    m.failure_reason = one_line(std::string("out of device memory: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    m.failed = true;
+    m.failure_reason = "out of host memory";
+  } catch (const std::exception& e) {
+    m.failed = true;
+    m.failure_reason = one_line(std::string("error: ") + e.what());
+  }
+  if (m.failed) {
+    m.runtime_ms.reset();
+    m.runtime_spread_pct.reset();
+    m.trials = 0;
+    m.power_w.reset();
+    m.energy_mj.reset();
+  }
+  m.date = utc_now_iso8601();
+  return m;
+}
+
+ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
+                                   const std::vector<LayerConfig>& plan, DatasetAppender& out,
+                                   const ProfileLayersOptions& options) {
+  Clock& clock = options.clock ? *options.clock : steady_clock();
+  const double started = clock.now_s();
+  ProfileLayersResult result;
+  result.planned = static_cast<int64_t>(plan.size());
+  std::vector<const LayerConfig*> todo;
+  for (const auto& c : plan) {
+    if (out.contains(c.config)) {
+      ++result.already_done;
+    } else {
+      todo.push_back(&c);
+    }
+  }
+  const Platform platform = make_platform(backend.device(), options.run, options.clocks_locked);
+  out.check_platform(platform);
+  std::ostream* log = options.log;
+  if (log) {
+    *log << "plan: " << result.planned << " configurations, " << result.already_done
+         << " already in " << out.path() << ", " << todo.size() << " to measure\n";
+  }
+  if (meter.available() && !todo.empty()) {
+    try {
+      const PowerWindow idle =
+          measure_idle_power(meter, options.measure.power_window_s, clock, options.stop);
+      result.idle_power_w = idle.power_w;
+      if (log) {
+        *log << "idle power: " << short_number(idle.power_w) << " W over "
+             << short_number(idle.window_s) << " s (" << meter.name() << ")\n";
+      }
+    } catch (const Interrupted&) {
+      result.interrupted = true;
+      result.remaining = static_cast<int64_t>(todo.size());
+      return result;
+    } catch (const Error& e) {
+      if (log) *log << "no idle power: " << e.what() << "\n";
+    }
+  }
+  result.power_measured = meter.available();
+
+  const double measuring_since = clock.now_s();
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const LayerConfig& c = *todo[i];
+    if (options.stop && options.stop->load()) {
+      result.interrupted = true;
+      result.remaining = static_cast<int64_t>(todo.size() - i);
+      return result;
+    }
+    if (options.budget_seconds > 0 && clock.now_s() - started >= options.budget_seconds) {
+      result.budget_reached = true;
+      result.remaining = static_cast<int64_t>(todo.size() - i);
+      return result;
+    }
+    LayerMeasurement m;
+    try {
+      m = measure_layer(backend, meter, c, options, platform, result.idle_power_w);
+    } catch (const Interrupted&) {
+      // The configuration under way is abandoned: no partial row.
+      result.interrupted = true;
+      result.remaining = static_cast<int64_t>(todo.size() - i);
+      return result;
+    }
+    out.append(m);
+    ++result.measured;
+    if (m.failed) ++result.failed;
+    if (log) {
+      const double elapsed = clock.now_s() - measuring_since;
+      const double rate = static_cast<double>(i + 1) / std::max(elapsed, 1e-9);
+      const double eta = static_cast<double>(todo.size() - i - 1) / rate;
+      const int64_t done = result.already_done + static_cast<int64_t>(i) + 1;
+      *log << "[" << done << "/" << result.planned << "] " << c.config << ": ";
+      if (m.failed) {
+        *log << "FAILED (" << m.failure_reason << ")";
+      } else {
+        *log << short_number(*m.runtime_ms) << " ms +-" << short_number(*m.runtime_spread_pct)
+             << "%";
+        if (m.power_w) *log << ", " << short_number(*m.power_w) << " W";
+      }
+      *log << " | " << short_number(rate * 60) << " configs/min, ETA " << duration_text(eta)
+           << "\n";
+      log->flush();
+    }
+  }
+  return result;
+}
+
+}  // namespace np

@@ -1,0 +1,138 @@
+// `profile nets`: whole networks, end to end and layer by layer (paper section 4.2).
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/profile.hpp"
+
+namespace np {
+namespace {
+
+std::string one_line(std::string text) {
+  for (char& ch : text) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  return text;
+}
+
+std::string failure_text(const std::exception& e) {
+  if (dynamic_cast<const UnsupportedLayer*>(&e))
+    return one_line(std::string("unsupported: ") + e.what());
+  if (dynamic_cast<const DeviceOutOfMemory*>(&e)) {
+    return one_line(std::string("out of device memory: ") + e.what());
+  }
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return "out of host memory";
+  return one_line(e.what());
+}
+
+void check_stop(const std::atomic<bool>* stop) {
+  if (stop && stop->load()) throw Interrupted();
+}
+
+}  // namespace
+
+MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
+                                const std::string& spec, const ProfileNetsOptions& options) {
+  Clock& clock = options.clock ? *options.clock : steady_clock();
+  std::ostream* log = options.log;
+  MeasuredNetwork m;
+  m.network = net.name();
+  m.spec = spec;
+  m.batch = net.batch();
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    if (layer.kind == LayerKind::input) continue;
+    MeasuredLayer l;
+    l.id = id;
+    l.name = layer.name;
+    l.kind = std::string(to_string(layer.kind));
+    m.layers.push_back(std::move(l));
+  }
+  try {
+    auto prepared = backend.prepare_network(net, options.run);
+    const Workload workload = workload_of(*prepared);
+    const RuntimeStats stats = measure_runtime(workload, options.measure, options.stop);
+    m.runtime_ms = stats.median_ms;
+    m.runtime_spread_pct = stats.spread_pct;
+    m.iterations_per_trial = stats.iterations_per_trial;
+    m.trials = stats.trials;
+    if (log) {
+      *log << "  " << m.network << " batch " << m.batch << ": T_total " << stats.median_ms
+           << " ms +-" << stats.spread_pct << "%\n";
+    }
+
+    // Per layer, in place: as many iterations per call as a whole-network trial had.
+    std::vector<std::vector<double>> per_layer(m.layers.size());
+    for (int trial = 0; trial < options.measure.trials; ++trial) {
+      check_stop(options.stop);
+      const std::vector<double> times =
+          prepared->timed_layers(static_cast<int>(stats.iterations_per_trial));
+      if (times.size() != static_cast<size_t>(net.size())) {
+        throw Error("timed_layers returned " + std::to_string(times.size()) + " times for " +
+                    std::to_string(net.size()) + " layers");
+      }
+      for (size_t i = 0; i < m.layers.size(); ++i) {
+        const double t = times[static_cast<size_t>(m.layers[i].id)];
+        if (!std::isfinite(t) || t < 0) {
+          throw Error("timed_layers returned " + std::to_string(t) + " ms for layer '" +
+                      m.layers[i].name + "'");
+        }
+        per_layer[i].push_back(t);
+      }
+    }
+    for (size_t i = 0; i < m.layers.size(); ++i) m.layers[i].runtime_ms = median(per_layer[i]);
+
+    if (meter.available()) {
+      try {
+        const PowerWindow w = measure_power_window(meter, workload, options.measure.power_window_s,
+                                                   clock, options.stop);
+        m.power_w = w.power_w;
+        m.energy_mj = w.power_w * stats.median_ms;
+        m.window_s = w.window_s;
+        if (log) *log << "  P_avg " << w.power_w << " W over " << w.window_s << " s\n";
+      } catch (const Error& e) {
+        if (log) *log << "  no network power: " << e.what() << "\n";
+      }
+    }
+    prepared.reset();  // free the network's buffers before layers are prepared alone
+
+    if (meter.available() && options.layer_power) {
+      for (auto& l : m.layers) {
+        check_stop(options.stop);
+        if (l.runtime_ms <= 0) {
+          l.note = "no runtime in the network run";
+          continue;
+        }
+        try {
+          auto layer = backend.prepare(net, l.id, options.run);
+          l.algorithm = one_line(layer->algorithm());
+          const Workload lw = workload_of(*layer);
+          const PowerWindow w =
+              measure_power_window(meter, lw, options.measure.power_window_s, clock, options.stop);
+          l.power_w = w.power_w;
+          l.window_s = w.window_s;
+        } catch (const Interrupted&) {
+          throw;
+        } catch (const std::exception& e) {
+          l.note = failure_text(e);
+        }
+      }
+    } else if (!meter.available()) {
+      for (auto& l : m.layers) l.note = "no power meter";
+    }
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    m.failed = true;
+    m.failure_reason = failure_text(e);
+    m.runtime_ms.reset();
+    m.power_w.reset();
+    m.energy_mj.reset();
+    if (log)
+      *log << "  " << m.network << " batch " << m.batch << " FAILED: " << m.failure_reason << "\n";
+  }
+  return m;
+}
+
+}  // namespace np
