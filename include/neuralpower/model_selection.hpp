@@ -69,8 +69,11 @@ struct SelectionOptions {
   int folds = 10;  // fewer when there are fewer rows
   std::uint64_t seed = 20170711;
   LambdaRule lambda_rule = LambdaRule::min_error;
-  LassoOptions lasso;             // num_lambdas, lambda_min_ratio, tolerance, max_passes
-  std::size_t max_terms = 5000;   // candidate columns allowed at max_degree
+  LassoOptions lasso;            // num_lambdas, lambda_min_ratio, tolerance, max_passes
+  std::size_t max_terms = 5000;  // candidate columns allowed at max_degree
+  // Memory for keeping every fold's Gram sums (folds × p² doubles), which halves the Gram
+  // work; above it each fold's sums are recomputed when the fold is held out.
+  std::size_t fold_gram_budget_bytes = std::size_t{256} << 20;
 };
 
 // The cross-validation of one degree (one point of the paper's Figure 3, with its curve).
