@@ -16,6 +16,7 @@ struct TrainArguments {
   std::string output;
   std::vector<std::string> kinds;
   int max_degree = 4;
+  int power_max_degree = 2;
   int folds = 10;
   std::string treatment = "auto";
   int min_rows = 10;
@@ -87,8 +88,12 @@ Runner add_train_command(CLI::App& app) {
   command->add_option("-o,--output", args->output, "model file to write")->required();
   command->add_option("--kinds", args->kinds, "layer kinds to model (default: all with data)")
       ->delimiter(',');
-  command->add_option("--max-degree", args->max_degree, "highest polynomial degree (1..4)")
+  command->add_option("--max-degree", args->max_degree, "highest degree of runtime models (1..4)")
       ->check(CLI::Range(1, 4));
+  command
+      ->add_option("--power-max-degree", args->power_max_degree,
+                   "highest degree of power models over [x, log2 x] (1..3; the paper's 2)")
+      ->check(CLI::Range(1, 3));
   command->add_option("--folds", args->folds, "cross-validation folds")->check(CLI::Range(2, 100));
   command
       ->add_option("--treatment", args->treatment,
@@ -107,6 +112,7 @@ Runner add_train_command(CLI::App& app) {
     }
     TrainOptions options;
     options.max_degree = args->max_degree;
+    options.power_max_degree = args->power_max_degree;
     options.folds = args->folds;
     options.min_rows = static_cast<size_t>(args->min_rows);
     for (const auto& k : args->kinds) options.kinds.push_back(layer_kind_from_string(k));

@@ -150,7 +150,9 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
       }
       if (with_power.size() >= options.min_rows) {
         auto [power_data, power_base] = build(with_power, true);
-        const ModelSelection power = select_model(power_data, options.treatments, selection);
+        SelectionOptions power_selection = selection;
+        power_selection.max_degree = options.power_max_degree;
+        const ModelSelection power = select_model(power_data, options.treatments, power_selection);
         k.power = summarise(power, power_feature_names(spec.features));
         set_ranges(*k.power, power_base, power_data.special);
       } else {
