@@ -14,5 +14,8 @@ Runner add_zoo_command(CLI::App& app);
 Runner add_epr_command(CLI::App& app);
 Runner add_train_command(CLI::App& app);
 Runner add_predict_command(CLI::App& app);
+Runner add_devices_command(CLI::App& app);
+Runner add_profile_command(CLI::App& app);
+Runner add_evaluate_command(CLI::App& app);
 
 }  // namespace np::cli

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   add(np::cli::add_train_command);
   add(np::cli::add_predict_command);
   add(np::cli::add_epr_command);
+  add(np::cli::add_devices_command);
+  add(np::cli::add_profile_command);
+  add(np::cli::add_evaluate_command);
 
   try {
     app.parse(argc, argv);
