@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   nlohmann-json3-dev libcli11-dev libeigen3-dev
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
+  libdnnl-dev ocl-icd-opencl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
 )
