@@ -7,6 +7,8 @@
 #include "cli/network_options.hpp"
 #include "neuralpower/epr.hpp"
 #include "neuralpower/error.hpp"
+#include "neuralpower/import.hpp"
+#include "neuralpower/predict.hpp"
 #include "neuralpower/table.hpp"
 
 namespace np::cli {
@@ -14,6 +16,9 @@ namespace {
 
 struct EprArguments {
   std::string from_csv;
+  std::vector<std::string> networks;  // NET=ERROR
+  std::string model;
+  int64_t batch = 0;
   std::vector<double> alphas{1, 2, 3, 4};
   int decimals = 3;
   OutputFormat format = OutputFormat::table;
@@ -74,18 +79,49 @@ Runner add_epr_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "epr", "rank networks by Energy-Precision Ratio M = Error^alpha x EPI (paper eq. 9)");
   auto args = std::make_shared<EprArguments>();
-  command->add_option("--from", args->from_csv, "CSV with columns name,error,epi_mj")
-      ->required()
+  auto* from = command->add_option("--from", args->from_csv, "CSV with columns name,error,epi_mj")
+                   ->check(CLI::ExistingFile);
+  auto* nets = command->add_option(
+      "NET=ERROR", args->networks,
+      "networks with their classification error (vgg-16=7.3%); EPI is predicted with --model "
+      "as the network's energy divided by its batch");
+  from->excludes(nets);
+  command->add_option("--model", args->model, "model file predicting the networks' energy")
       ->check(CLI::ExistingFile);
+  command->add_option("--batch", args->batch, "batch size of every network (default: its own)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   command->add_option("--alpha", args->alphas, "alpha values (default 1,2,3,4)")->delimiter(',');
   command->add_option("--decimals", args->decimals, "decimals of M in tables")
       ->check(CLI::Range(0, 12));
   add_format_option(*command, args->format, true);
   return [args] {
-    std::ifstream in(args->from_csv);
-    std::ostringstream text;
-    text << in.rdbuf();
-    const auto candidates = read_epr_csv(text.str(), args->from_csv);
+    std::vector<EprCandidate> candidates;
+    if (!args->from_csv.empty()) {
+      std::ifstream in(args->from_csv);
+      std::ostringstream text;
+      text << in.rdbuf();
+      candidates = read_epr_csv(text.str(), args->from_csv);
+    } else {
+      if (args->networks.empty()) throw Error("give --from CSV or NET=ERROR candidates");
+      if (args->model.empty()) throw Error("NET=ERROR candidates need --model to predict EPI");
+      const ModelFile model = read_model_file(args->model);
+      for (const auto& spec : args->networks) {
+        const auto eq = spec.rfind('=');
+        if (eq == std::string::npos || eq == 0) {
+          throw Error("candidate '" + spec + "' is not NET=ERROR (e.g. vgg-16=7.3%)");
+        }
+        ImportOptions options;
+        if (args->batch > 0) options.batch = args->batch;
+        const Network net = load_network(spec.substr(0, eq), options);
+        const NetworkPrediction p = predict_network(net, model, args->model);
+        if (!p.energy_mj || p.runtime_without_power_ms > 0) {
+          throw Error("the model cannot predict the energy of '" + spec.substr(0, eq) +
+                      "' (layers without a power prediction): EPI unknown");
+        }
+        candidates.push_back({spec.substr(0, eq), parse_error_rate(spec.substr(eq + 1)),
+                              *p.energy_mj / static_cast<double>(net.batch())});
+      }
+    }
     std::cout << render(candidates, energy_precision_ratio(candidates, args->alphas), *args);
     return 0;
   };

@@ -190,3 +190,30 @@ TEST(Train, RefusesRowsFromTwoPlatforms) {
 
 }  // namespace
 }  // namespace np
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_runner.hpp"
+
+namespace np {
+namespace {
+
+TEST_F(Pipeline, EprFromNetworksUsesPredictedEnergyPerItem) {
+  const auto path = std::filesystem::temp_directory_path() / "np_epr_model.json";
+  save_model_file(*model_, path.string());
+  const auto r = test::run_cli("epr vgg-16=7.3% nin=20.2% --format json --model " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["candidates"].size(), 2u);
+  const Network vgg = load_network("vgg-16", {});
+  const NetworkPrediction p = predict_network(vgg, *model_, "m");
+  EXPECT_NEAR(doc["candidates"][0]["epi_mj"].get<double>(), *p.energy_mj / 64.0,
+              1e-9 * *p.energy_mj);
+  EXPECT_NEAR(doc["candidates"][0]["m"]["1"].get<double>(), 0.073 * *p.energy_mj / 64.0,
+              1e-9 * *p.energy_mj);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace np
