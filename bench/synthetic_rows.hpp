@@ -35,8 +35,8 @@ inline std::vector<LayerMeasurement> synthetic_rows(const std::vector<std::strin
         const double compute = static_cast<double>(c.flops) / 50e12;
         const double memory = static_cast<double>(c.bytes()) / 3e12;
         m.runtime_ms = (std::max(compute, memory) * 1e3 + 0.003) * noise(rng);
-        m.power_w = (80.0 + 500.0 * (1.0 - std::exp(-static_cast<double>(c.flops) / 5e10))) *
-                    noise(rng);
+        m.power_w =
+            (80.0 + 500.0 * (1.0 - std::exp(-static_cast<double>(c.flops) / 5e10))) * noise(rng);
         m.platform.device = "synthetic roofline";
         m.platform.backend = "none";
         rows.push_back(std::move(m));

@@ -24,7 +24,7 @@ class CompiledPolynomial {
   int max_exponent_ = 1;
   size_t num_features_ = 0;
   size_t num_special_ = 0;
-  std::vector<uint32_t> term_start_;  // term t's factors: [term_start_[t], term_start_[t + 1])
+  std::vector<uint32_t> term_start_;     // term t's factors: [term_start_[t], term_start_[t + 1])
   std::vector<uint16_t> factor_column_;  // < num_features_: a feature; else a special term
   std::vector<uint8_t> factor_exponent_;
   std::vector<double> coefficient_;

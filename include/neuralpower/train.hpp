@@ -13,9 +13,9 @@ namespace np {
 
 struct TrainOptions {
   std::vector<LayerKind> kinds;  // empty: every modelled kind with enough rows
-  int max_degree = 4;        // runtime models
-  int power_max_degree = 2;  // power models over [x, log2 x]: the paper's degree 2 (Table 3);
-                             // degree 4 over 20 conv features would be 10,625 candidate terms
+  int max_degree = 4;            // runtime models
+  int power_max_degree = 2;      // power models over [x, log2 x]: the paper's degree 2 (Table 3);
+                                 // degree 4 over 20 conv features would be 10,625 candidate terms
   int folds = 10;
   std::vector<TargetTreatment> treatments{TargetTreatment::raw, TargetTreatment::relative,
                                           TargetTreatment::log};

@@ -23,8 +23,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name, int device_index)
   if (name == "cuda") return make_cuda_backend(device_index);
 #else
   if (name == "cuda") {
-    throw Error("backend 'cuda' is not compiled in (build with -DNP_CUDA=ON on a machine with "
-                "the CUDA toolkit and cuDNN)");
+    throw Error(
+        "backend 'cuda' is not compiled in (build with -DNP_CUDA=ON on a machine with "
+        "the CUDA toolkit and cuDNN)");
   }
 #endif
   throw Error("unknown backend '" + name + "' (compiled in: cpu" +

@@ -79,9 +79,10 @@ double CompiledPolynomial::evaluate(std::span<const double> features,
 CompiledModel::CompiledModel(const ModelFile& file) {
   for (const auto& [kind, k] : file.kinds) {
     Kind compiled;
-    if (k.runtime) compiled.runtime = Target{CompiledPolynomial(k.runtime->model),
-                                             k.runtime->feature_ranges};
-    if (k.power) compiled.power = Target{CompiledPolynomial(k.power->model), k.power->feature_ranges};
+    if (k.runtime)
+      compiled.runtime = Target{CompiledPolynomial(k.runtime->model), k.runtime->feature_ranges};
+    if (k.power)
+      compiled.power = Target{CompiledPolynomial(k.power->model), k.power->feature_ranges};
     kinds_.at(static_cast<size_t>(kind)) = std::move(compiled);
   }
 }

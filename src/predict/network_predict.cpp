@@ -9,9 +9,9 @@ namespace {
 std::vector<std::string> flag_names(const LayerEstimate& e, const std::vector<std::string>& names) {
   std::vector<std::string> flags;
   const std::pair<uint32_t, const char*> table[] = {
-      {LayerEstimate::kZeroCost, "zero-cost"},       {LayerEstimate::kUnmodelled, "unmodelled"},
-      {LayerEstimate::kNoModel, "no-model"},         {LayerEstimate::kNoPowerModel, "no-power-model"},
-      {LayerEstimate::kClamped, "clamped"},          {LayerEstimate::kPowerClamped, "power-clamped"}};
+      {LayerEstimate::kZeroCost, "zero-cost"}, {LayerEstimate::kUnmodelled, "unmodelled"},
+      {LayerEstimate::kNoModel, "no-model"},   {LayerEstimate::kNoPowerModel, "no-power-model"},
+      {LayerEstimate::kClamped, "clamped"},    {LayerEstimate::kPowerClamped, "power-clamped"}};
   for (const auto& [bit, name] : table) {
     if (e.flags & bit) flags.emplace_back(name);
   }
