@@ -7,56 +7,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dataset/keyed_json.hpp"
 #include "neuralpower/error.hpp"
 
 namespace np {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-// Typed access that names the full key path on any problem.
-const Json& at(const Json& object, const std::string& key, const std::string& path) {
-  if (!object.is_object()) throw Error("'" + path + "' is not an object");
-  const auto it = object.find(key);
-  if (it == object.end()) throw Error("missing key '" + path + "." + key + "'");
-  return *it;
-}
-
-template <typename T>
-T get(const Json& object, const std::string& key, const std::string& path) {
-  const Json& value = at(object, key, path);
-  try {
-    return value.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error("key '" + path + "." + key + "' has the wrong type: " + value.dump());
-  }
-}
-
-Json platform_json(const Platform& p) {
-  return {{"device", p.device},
-          {"backend", p.backend},
-          {"dtype", p.dtype},
-          {"math_mode", p.math_mode},
-          {"driver", p.driver},
-          {"runtime_version", p.runtime_version},
-          {"library_version", p.library_version},
-          {"tool_version", p.tool_version},
-          {"clocks_locked", p.clocks_locked}};
-}
-
-Platform platform_from(const Json& j, const std::string& path) {
-  Platform p;
-  p.device = get<std::string>(j, "device", path);
-  p.backend = get<std::string>(j, "backend", path);
-  p.dtype = get<std::string>(j, "dtype", path);
-  p.math_mode = get<std::string>(j, "math_mode", path);
-  p.driver = get<std::string>(j, "driver", path);
-  p.runtime_version = get<std::string>(j, "runtime_version", path);
-  p.library_version = get<std::string>(j, "library_version", path);
-  p.tool_version = get<std::string>(j, "tool_version", path);
-  p.clocks_locked = get<std::string>(j, "clocks_locked", path);
-  return p;
-}
+using keyed_json::at;
+using keyed_json::get;
+using keyed_json::Json;
+using keyed_json::platform_from_json;
+using keyed_json::platform_to_json;
 
 Json ranges_json(const std::vector<std::string>& names, const std::vector<Range>& ranges) {
   Json j = Json::object();
@@ -192,7 +153,7 @@ std::string write_model_file(const ModelFile& file) {
       {"version", kModelFileVersion},
       {"created", file.created},
       {"tool_version", file.tool_version},
-      {"platform", platform_json(file.platform)},
+      {"platform", platform_to_json(file.platform)},
       {"training",
        {{"datasets", file.datasets}, {"max_degree", file.max_degree}, {"folds", file.folds}}},
       {"kinds", kinds}};
@@ -218,7 +179,7 @@ ModelFile parse_model_file(const std::string& text, const std::string& name) {
     ModelFile file;
     file.created = get<std::string>(doc, "created", "model");
     file.tool_version = get<std::string>(doc, "tool_version", "model");
-    file.platform = platform_from(at(doc, "platform", "model"), "model.platform");
+    file.platform = platform_from_json(at(doc, "platform", "model"), "model.platform");
     const Json& training = at(doc, "training", "model");
     file.datasets = get<std::vector<std::string>>(training, "datasets", "model.training");
     file.max_degree = get<int>(training, "max_degree", "model.training");

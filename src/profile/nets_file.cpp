@@ -6,72 +6,19 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dataset/keyed_json.hpp"
 #include "neuralpower/error.hpp"
 
 namespace np {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using keyed_json::at;
+using keyed_json::get;
+using keyed_json::get_optional;
+using keyed_json::Json;
+using keyed_json::optional_json;
 
 constexpr const char* kFormat = "neuralpower-nets";
-
-const Json& at(const Json& object, const std::string& key, const std::string& path) {
-  if (!object.is_object()) throw Error("'" + path + "' is not an object");
-  const auto it = object.find(key);
-  if (it == object.end()) throw Error("missing key '" + path + "." + key + "'");
-  return *it;
-}
-
-template <typename T>
-T get(const Json& object, const std::string& key, const std::string& path) {
-  const Json& value = at(object, key, path);
-  try {
-    return value.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error("key '" + path + "." + key + "' has the wrong type: " + value.dump());
-  }
-}
-
-// A measurement: a finite number or null (not measured).
-std::optional<double> get_optional(const Json& object, const std::string& key,
-                                   const std::string& path) {
-  const Json& value = at(object, key, path);
-  if (value.is_null()) return std::nullopt;
-  if (!value.is_number()) {
-    throw Error("key '" + path + "." + key + "' must be a number or null, got " + value.dump());
-  }
-  const double v = value.get<double>();
-  if (!std::isfinite(v)) throw Error("key '" + path + "." + key + "' is not finite");
-  return v;
-}
-
-Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
-
-Json platform_json(const Platform& p) {
-  return {{"device", p.device},
-          {"backend", p.backend},
-          {"dtype", p.dtype},
-          {"math_mode", p.math_mode},
-          {"driver", p.driver},
-          {"runtime_version", p.runtime_version},
-          {"library_version", p.library_version},
-          {"tool_version", p.tool_version},
-          {"clocks_locked", p.clocks_locked}};
-}
-
-Platform platform_from(const Json& j, const std::string& path) {
-  Platform p;
-  p.device = get<std::string>(j, "device", path);
-  p.backend = get<std::string>(j, "backend", path);
-  p.dtype = get<std::string>(j, "dtype", path);
-  p.math_mode = get<std::string>(j, "math_mode", path);
-  p.driver = get<std::string>(j, "driver", path);
-  p.runtime_version = get<std::string>(j, "runtime_version", path);
-  p.library_version = get<std::string>(j, "library_version", path);
-  p.tool_version = get<std::string>(j, "tool_version", path);
-  p.clocks_locked = get<std::string>(j, "clocks_locked", path);
-  return p;
-}
 
 Json layer_json(const MeasuredLayer& l) {
   return {{"id", l.id},
@@ -155,7 +102,7 @@ std::string write_nets_file(const NetsFile& file) {
                  {"version", kNetsFileVersion},
                  {"created", file.created},
                  {"tool_version", file.tool_version},
-                 {"platform", platform_json(file.platform)},
+                 {"platform", keyed_json::platform_to_json(file.platform)},
                  {"meter",
                   {{"name", file.meter.name},
                    {"available", file.meter.available},
@@ -194,7 +141,7 @@ NetsFile parse_nets_file(const std::string& text, const std::string& display_nam
     NetsFile file;
     file.created = get<std::string>(doc, "created", "nets");
     file.tool_version = get<std::string>(doc, "tool_version", "nets");
-    file.platform = platform_from(at(doc, "platform", "nets"), "nets.platform");
+    file.platform = keyed_json::platform_from_json(at(doc, "platform", "nets"), "nets.platform");
     const Json& meter = at(doc, "meter", "nets");
     file.meter.name = get<std::string>(meter, "name", "nets.meter");
     file.meter.available = get<bool>(meter, "available", "nets.meter");
