@@ -57,6 +57,7 @@ class CompiledModel {
   struct Target {
     CompiledPolynomial polynomial;
     std::vector<Range> feature_ranges;
+    bool log_inputs = false;
   };
   struct Kind {
     std::optional<Target> runtime;

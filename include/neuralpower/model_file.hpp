@@ -48,6 +48,10 @@ struct TargetModel {
   std::vector<std::string> feature_names;    // of the model's features (x_T or x_P)
   std::vector<Range> feature_ranges;         // over the training rows, per base feature
   std::vector<Range> special_ranges;
+  // The polynomial's variables are log2(max(x, 1)) of the features and special terms instead of
+  // x itself ("log-log" with the log treatment: a product of power laws, which extrapolates
+  // gently and fits runtimes spanning orders of magnitude without bias towards small layers).
+  bool log_inputs = false;
 };
 
 struct KindModel {

@@ -19,6 +19,9 @@ struct TrainOptions {
   int folds = 10;
   std::vector<TargetTreatment> treatments{TargetTreatment::raw, TargetTreatment::relative,
                                           TargetTreatment::log};
+  // Also fit runtime as log y = polynomial(log2 x) ("log-log") and keep it when its CV RMSPE is
+  // lower than the best of `treatments`.
+  bool try_log_log = true;
   std::size_t min_rows = 10;  // a kind with fewer rows gets no model (reported)
   std::uint64_t seed = 20170711;
 };

@@ -42,9 +42,10 @@ void print_summary(const ModelFile& file) {
     for (const auto* t : {&k.runtime, &k.power}) {
       if (*t) {
         const TargetModel& m = **t;
-        row.insert(row.end(),
-                   {std::to_string(m.model.size()), fixed(m.cv_rmspe, 2) + "%", fixed(m.cv_rmse, 4),
-                    std::to_string(m.model.degree), std::string(to_string(m.model.treatment))});
+        row.insert(row.end(), {std::to_string(m.model.size()), fixed(m.cv_rmspe, 2) + "%",
+                               fixed(m.cv_rmse, 4), std::to_string(m.model.degree),
+                               m.log_inputs ? std::string("log-log")
+                                            : std::string(to_string(m.model.treatment))});
       } else {
         row.insert(row.end(), {"-", "-", "-", "-", "-"});
       }

@@ -68,6 +68,7 @@ Json target_json(const TargetModel& t, const std::vector<std::string>& specials)
   }
   const size_t base = t.feature_ranges.size();
   return {{"treatment", to_string(t.model.treatment)},
+          {"inputs", t.log_inputs ? "log2" : "linear"},
           {"degree", t.model.degree},
           {"lambda", t.lambda},
           {"cv_rmse", t.cv_rmse},
@@ -92,6 +93,11 @@ TargetModel target_from(const Json& j, const std::vector<std::string>& base_feat
                         const std::vector<std::string>& specials, const std::string& path) {
   TargetModel t;
   t.model.treatment = parse_target_treatment(get<std::string>(j, "treatment", path));
+  const auto inputs = get<std::string>(j, "inputs", path);
+  if (inputs != "linear" && inputs != "log2") {
+    throw Error("key '" + path + ".inputs' must be linear or log2, got " + inputs);
+  }
+  t.log_inputs = inputs == "log2";
   t.model.degree = get<int>(j, "degree", path);
   t.lambda = get<double>(j, "lambda", path);
   t.cv_rmse = get<double>(j, "cv_rmse", path);

@@ -20,6 +20,12 @@ uint32_t extrapolated_mask(const std::vector<Range>& ranges, std::span<const dou
   return mask;
 }
 
+FeatureValues log2_values(const FeatureValues& x) {
+  FeatureValues out;
+  for (double v : x) out.push_back(std::log2(std::max(v, 1.0)));
+  return out;
+}
+
 }  // namespace
 
 CompiledPolynomial::CompiledPolynomial(const PolynomialModel& model)
@@ -79,10 +85,14 @@ double CompiledPolynomial::evaluate(std::span<const double> features,
 CompiledModel::CompiledModel(const ModelFile& file) {
   for (const auto& [kind, k] : file.kinds) {
     Kind compiled;
-    if (k.runtime)
-      compiled.runtime = Target{CompiledPolynomial(k.runtime->model), k.runtime->feature_ranges};
-    if (k.power)
-      compiled.power = Target{CompiledPolynomial(k.power->model), k.power->feature_ranges};
+    if (k.runtime) {
+      compiled.runtime = Target{CompiledPolynomial(k.runtime->model), k.runtime->feature_ranges,
+                                k.runtime->log_inputs};
+    }
+    if (k.power) {
+      compiled.power =
+          Target{CompiledPolynomial(k.power->model), k.power->feature_ranges, k.power->log_inputs};
+    }
     kinds_.at(static_cast<size_t>(kind)) = std::move(compiled);
   }
 }
@@ -107,7 +117,10 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
       continue;
     }
     const LayerFeatures f = layer_features(net, id);
-    double t = kind->runtime->polynomial.evaluate(f.features, f.specials);
+    double t =
+        kind->runtime->log_inputs
+            ? kind->runtime->polynomial.evaluate(log2_values(f.features), log2_values(f.specials))
+            : kind->runtime->polynomial.evaluate(f.features, f.specials);
     if (!(t >= kMinRuntimeMs)) {
       t = kMinRuntimeMs;
       e.flags |= LayerEstimate::kClamped;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "neuralpower/error.hpp"
@@ -26,6 +27,8 @@ double feature_of(const LayerMeasurement& m, const std::string& name) {
   }
   return it->second;
 }
+
+double log2_at_least_one(double x) { return std::log2(std::max(x, 1.0)); }
 
 std::vector<std::string> power_feature_names(const std::vector<std::string>& base) {
   std::vector<std::string> names = base;
@@ -142,6 +145,22 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
       auto [runtime_data, runtime_base] = build(of_kind, false);
       const ModelSelection runtime = select_model(runtime_data, options.treatments, selection);
       k.runtime = summarise(runtime, spec.features);
+      if (options.try_log_log) {
+        TrainingData logged = runtime_data;
+        logged.features = runtime_data.features.unaryExpr(&log2_at_least_one);
+        logged.special = runtime_data.special.unaryExpr(&log2_at_least_one);
+        const ModelSelection log_log = select_model(logged, TargetTreatment::log, selection);
+        if (log_log.best().cv_rmspe < k.runtime->cv_rmspe) {
+          TargetModel chosen = summarise(log_log, spec.features);
+          chosen.treatments.insert(chosen.treatments.begin(), k.runtime->treatments.begin(),
+                                   k.runtime->treatments.end());
+          chosen.log_inputs = true;
+          k.runtime = std::move(chosen);
+        } else {
+          k.runtime->treatments.push_back(
+              {TargetTreatment::log, log_log.best().cv_rmse, log_log.best().cv_rmspe});
+        }
+      }
       set_ranges(*k.runtime, runtime_base, runtime_data.special);
 
       std::vector<const LayerMeasurement*> with_power;

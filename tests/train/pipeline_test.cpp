@@ -217,3 +217,43 @@ TEST_F(Pipeline, EprFromNetworksUsesPredictedEnergyPerItem) {
 
 }  // namespace
 }  // namespace np
+
+namespace np {
+namespace {
+
+TEST(Train, LogLogFitIsKeptWhenItCrossValidatesBetterAndPredictsThroughTheFile) {
+  SyntheticDevice dev;
+  const auto rows = measure({"alexnet-2012", "vgg-19", "zf-net", "lenet"}, {1, 4, 16}, dev);
+  TrainOptions options;
+  options.kinds = {LayerKind::conv};
+  options.max_degree = 2;
+  options.folds = 5;
+  options.treatments = {TargetTreatment::log};  // log y over linear x extrapolates wildly
+  TrainReport report;
+  const ModelFile model = train_models(rows, {"synthetic"}, options, report);
+  const TargetModel& runtime = *model.find(LayerKind::conv)->runtime;
+  ASSERT_TRUE(runtime.log_inputs);
+  ASSERT_EQ(runtime.treatments.size(), 2u);  // log on x, then log on log2 x
+  EXPECT_LT(runtime.cv_rmspe, runtime.treatments[0].cv_rmspe);
+  const ModelFile loaded = parse_model_file(write_model_file(model), "m.json");
+  EXPECT_TRUE(loaded.find(LayerKind::conv)->runtime->log_inputs);
+  const Network net = load_network("vgg-16", {});
+  const auto a = predict_network(net, model, "a");
+  const auto b = predict_network(net, loaded, "b");
+  EXPECT_DOUBLE_EQ(a.runtime_ms, b.runtime_ms);
+  double conv_truth = 0, conv_predicted = 0;
+  for (const auto& l : a.layers) {
+    if (l.kind != LayerKind::conv) continue;
+    conv_predicted += l.runtime_ms;
+    const LayerCost c = layer_cost(net, l.id);
+    conv_truth +=
+        std::max(static_cast<double>(c.flops) / 20e12, static_cast<double>(c.bytes()) / 1.5e12) *
+            1e3 +
+        0.004;
+  }
+  EXPECT_GT(conv_predicted, conv_truth / 2);
+  EXPECT_LT(conv_predicted, conv_truth * 2);
+}
+
+}  // namespace
+}  // namespace np
