@@ -1,6 +1,9 @@
 #include "dataset/keyed_json.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace np::keyed_json {
 
@@ -24,6 +27,28 @@ std::optional<double> get_optional(const Json& object, const std::string& key,
 }
 
 Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open " + what + " '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void replace_file(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error("cannot write '" + temporary + "'");
+    out << text;
+    out.flush();
+    if (!out) throw Error("writing '" + temporary + "' failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) throw Error("cannot replace '" + path + "': " + ec.message());
+}
 
 Json platform_to_json(const Platform& p) {
   return {{"device", p.device},

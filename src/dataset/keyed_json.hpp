@@ -29,6 +29,11 @@ std::optional<double> get_optional(const Json& object, const std::string& key,
                                    const std::string& path);
 Json optional_json(const std::optional<double>& v);
 
+// The whole file as text; `what` names it in the error ("model file").
+std::string read_text_file(const std::string& path, const std::string& what);
+// Writes `text` to path.tmp and renames it over `path`, so a reader never sees half a file.
+void replace_file(const std::string& path, const std::string& text);
+
 Json platform_to_json(const Platform& p);
 Platform platform_from_json(const Json& j, const std::string& path);
 

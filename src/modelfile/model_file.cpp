@@ -213,26 +213,11 @@ ModelFile parse_model_file(const std::string& text, const std::string& name) {
 }
 
 ModelFile read_model_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open model file '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_model_file(text.str(), path);
+  return parse_model_file(keyed_json::read_text_file(path, "model file"), path);
 }
 
 void save_model_file(const ModelFile& file, const std::string& path) {
-  const std::string text = write_model_file(file);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write '" + temporary + "'");
-    out << text;
-    out.flush();
-    if (!out) throw Error("writing '" + temporary + "' failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) throw Error("cannot replace '" + path + "': " + ec.message());
+  keyed_json::replace_file(path, write_model_file(file));
 }
 
 }  // namespace np

@@ -167,25 +167,11 @@ NetsFile parse_nets_file(const std::string& text, const std::string& display_nam
 }
 
 NetsFile read_nets_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open nets file '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_nets_file(text.str(), path);
+  return parse_nets_file(keyed_json::read_text_file(path, "nets file"), path);
 }
 
 void save_nets_file(const NetsFile& file, const std::string& path) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write '" + temporary + "'");
-    out << write_nets_file(file);
-    out.flush();
-    if (!out) throw Error("writing '" + temporary + "' failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) throw Error("cannot replace '" + path + "': " + ec.message());
+  keyed_json::replace_file(path, write_nets_file(file));
 }
 
 }  // namespace np
