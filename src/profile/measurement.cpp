@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/measurement.hpp"
 #include "neuralpower/version.hpp"
 
 namespace np {
@@ -23,10 +23,6 @@ class SteadyClock final : public Clock {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   }
 };
-
-void check_stop(const std::atomic<bool>* stop) {
-  if (stop && stop->load()) throw Interrupted();
-}
 
 // Linear interpolation between order statistics (R's type 7, numpy's default).
 double quantile(const std::vector<double>& sorted, double q) {
@@ -119,6 +115,10 @@ class BackgroundRunner {
 };
 
 }  // namespace
+
+void check_stop(const std::atomic<bool>* stop) {
+  if (stop && stop->load()) throw Interrupted();
+}
 
 Clock& steady_clock() {
   static SteadyClock clock;
@@ -334,15 +334,6 @@ Platform make_platform(const DeviceInfo& device, const RunSettings& settings, bo
   p.tool_version = std::string(kVersion);
   p.clocks_locked = clocks_locked ? "yes" : "no";
   return p;
-}
-
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 }  // namespace np

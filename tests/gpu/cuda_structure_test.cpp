@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gpu/gpu_support.hpp"
-#include "neuralpower/power_meter.hpp"
+#include "neuralpower/backend_registry.hpp"
 
 #ifdef NP_CUDA_BACKEND_LINKED
 #include "backends/cuda/check.hpp"

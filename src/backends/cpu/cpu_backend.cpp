@@ -341,6 +341,12 @@ std::vector<float> network_layer_output(PreparedNetwork& prepared, int layer_id)
 
 }  // namespace cpu
 
+BackendDefaults cpu_backend_defaults() {
+  BackendDefaults d;
+  d.max_plan_flops = int64_t{20'000'000'000};  // about a second per layer on one core
+  return d;
+}
+
 std::unique_ptr<Backend> make_cpu_backend(int device_index) {
   if (device_index != 0) {
     throw Error("cpu backend has one device (index 0), got index " + std::to_string(device_index));

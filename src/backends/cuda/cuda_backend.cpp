@@ -432,6 +432,8 @@ class CudaBackend final : public Backend {
 
 namespace np {
 
+BackendDefaults cuda_backend_defaults() { return {}; }  // no FLOP cap on a GPU
+
 std::unique_ptr<Backend> make_cuda_backend(int device_index) {
   std::string why_none;
   const int count = cuda::count_devices(why_none);

@@ -4,11 +4,12 @@
 #include <sstream>
 
 #include "net/json/input_overrides.hpp"
-#include "net/json/json_reader.hpp"
 #include "net/json/network_json_format.hpp"
+#include "net/json/shape_values.hpp"
 #include "net/json/topological_order.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/import.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace {
@@ -341,11 +342,7 @@ Network parse_network_json(const std::string& text, const std::string& display_n
 }
 
 Network read_network_json(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_network_json(text.str(), path, options);
+  return parse_network_json(read_text_file(path), path, options);
 }
 
 }  // namespace np

@@ -1,7 +1,7 @@
 // Writer of our JSON network format: one layer per line, defaults left out, so that files
 // stay readable and diffable; reading the output gives back the same network.
-#include "net/json/json_reader.hpp"
 #include "net/json/network_json_format.hpp"
+#include "net/json/shape_values.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/import.hpp"
 

@@ -8,12 +8,13 @@
 #include <sstream>
 
 #include "net/json/input_overrides.hpp"
-#include "net/json/json_reader.hpp"
 #include "net/json/paleo_graph.hpp"
+#include "net/json/shape_values.hpp"
 #include "net/json/topological_order.hpp"
 #include "neuralpower/checked.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/import.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace {
@@ -419,11 +420,7 @@ Network parse_paleo_json(const std::string& text, const std::string& display_nam
 }
 
 Network import_paleo(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_paleo_json(text.str(), path, options);
+  return parse_paleo_json(read_text_file(path), path, options);
 }
 
 bool is_paleo_json(const std::string& text) {
