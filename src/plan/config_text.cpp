@@ -25,23 +25,25 @@ std::string list(const std::vector<int64_t>& values, char separator) {
 
 std::string pair(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
 
+// " k=3x3 s=1x1 p=1,1,1,1"
+std::string window_text(const Window& w) {
+  return " k=" + pair(w.kernel_h, w.kernel_w) + " s=" + pair(w.stride_h, w.stride_w) +
+         " p=" + list({w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}, ',');
+}
+
 std::string attributes(const LayerAttrs& attrs) {
   return std::visit(
       [](const auto& a) -> std::string {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, ConvAttrs>) {
-          return " out=" + std::to_string(a.out_channels) + " k=" + pair(a.kernel_h, a.kernel_w) +
-                 " s=" + pair(a.stride_h, a.stride_w) +
-                 " p=" + list({a.pad_top, a.pad_left, a.pad_bottom, a.pad_right}, ',') +
+          return " out=" + std::to_string(a.out_channels) + window_text(a) +
                  " d=" + pair(a.dilation_h, a.dilation_w) + " g=" + std::to_string(a.groups) +
                  " bias=" + (a.bias ? "1" : "0");
         } else if constexpr (std::is_same_v<T, PoolAttrs>) {
           std::string text = std::string(" mode=") + (a.mode == PoolMode::max ? "max" : "avg");
           if (a.global) return text + " global";
-          return text + " k=" + pair(a.kernel_h, a.kernel_w) +
-                 " s=" + pair(a.stride_h, a.stride_w) +
-                 " p=" + list({a.pad_top, a.pad_left, a.pad_bottom, a.pad_right}, ',') +
-                 " ceil=" + (a.ceil_mode ? "1" : "0") + " cip=" + (a.count_include_pad ? "1" : "0");
+          return text + window_text(a) + " ceil=" + (a.ceil_mode ? "1" : "0") +
+                 " cip=" + (a.count_include_pad ? "1" : "0");
         } else if constexpr (std::is_same_v<T, FcAttrs>) {
           return " out=" + std::to_string(a.out_features) + " bias=" + (a.bias ? "1" : "0");
         } else if constexpr (std::is_same_v<T, BnAttrs>) {

@@ -20,8 +20,6 @@ double feature_of(const LayerMeasurement& m, const std::string& name) {
   return it->second;
 }
 
-double log2_at_least_one(double x) { return std::log2(std::max(x, 1.0)); }
-
 std::vector<std::string> power_feature_names(const std::vector<std::string>& base) {
   std::vector<std::string> names = base;
   for (const auto& n : base) names.push_back("log2_" + n);
@@ -139,8 +137,8 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
       k.runtime = summarise(runtime, spec.features);
       if (options.try_log_log) {
         TrainingData logged = runtime_data;
-        logged.features = runtime_data.features.unaryExpr(&log2_at_least_one);
-        logged.special = runtime_data.special.unaryExpr(&log2_at_least_one);
+        logged.features = runtime_data.features.unaryExpr(&log_feature);
+        logged.special = runtime_data.special.unaryExpr(&log_feature);
         const ModelSelection log_log = select_model(logged, TargetTreatment::log, selection);
         if (log_log.best().cv_rmspe < k.runtime->cv_rmspe) {
           TargetModel chosen = summarise(log_log, spec.features);
