@@ -10,7 +10,7 @@
 #include "neuralpower/cost.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::bench {
 

@@ -52,6 +52,8 @@ class ObjectReader {
                                           std::vector<std::string> fallback);
   // A required array.
   const Json& array(const std::string& key);
+  // A required array of objects: a reader for each, its path "key[i]".
+  std::vector<ObjectReader> objects(const std::string& key);
   // A measurement: a finite number, or null for one that was not taken; the key is required.
   std::optional<double> number_or_null(const std::string& key);
   // A required value converted to T (numbers, strings, booleans and lists of them).

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
 #include "neuralpower/table.hpp"
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "neuralpower/network.hpp"
+#include "neuralpower/seed.hpp"
 
 namespace np {
 
@@ -55,7 +56,7 @@ struct PlanOptions {
   bool include_test_networks =
       false;                    // allows held-out networks in `networks`, adds them by default
   int64_t random_count = 1000;  // random configurations drawn (before the caps)
-  uint64_t seed = 20170711;
+  uint64_t seed = kDefaultSeed;
   int64_t max_configs = 0;                      // 0: no cap
   int64_t max_tensor_bytes = int64_t{4} << 30;  // drop configurations above (0: no cap)
   int64_t max_flops = 0;                        // drop configurations above (0: no cap)

@@ -6,7 +6,7 @@
 #include "cli/network_options.hpp"
 #include "neuralpower/epr_report.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/text_file.hpp"
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "neuralpower/error.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::cli {
 

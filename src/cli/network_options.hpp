@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "neuralpower/import.hpp"
+#include "neuralpower/import_options.hpp"
+#include "neuralpower/network.hpp"
 #include "neuralpower/table.hpp"
 
 namespace np::cli {

@@ -10,7 +10,7 @@
 #include "neuralpower/backend_registry.hpp"
 #include "neuralpower/clock_lock.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/profile_report.hpp"
 #include "neuralpower/table.hpp"
 

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 
 namespace np {

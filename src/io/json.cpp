@@ -201,6 +201,16 @@ const Json& ObjectReader::array(const std::string& key) {
   return value;
 }
 
+std::vector<ObjectReader> ObjectReader::objects(const std::string& key) {
+  std::vector<ObjectReader> readers;
+  const Json& items = array(key);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string path = name(key) + "[" + std::to_string(i) + "]";
+    readers.emplace_back(items[i], "key '" + path + "'", path);
+  }
+  return readers;
+}
+
 std::optional<double> ObjectReader::number_or_null(const std::string& key) {
   const Json& value = required(key);
   if (value.is_null()) return std::nullopt;

@@ -100,21 +100,21 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
   t.model.intercept = r.get<double>("intercept");
   t.model.num_features = t.feature_names.size();
   t.model.num_special = specials.size();
-  const Json& terms = r.array("terms");
-  for (size_t i = 0; i < terms.size(); ++i) {
-    const std::string term_path = r.name("terms") + "[" + std::to_string(i) + "]";
-    ObjectReader term_reader(terms[i], "'" + term_path + "'", term_path);
+  for (ObjectReader term_reader : r.objects("terms")) {
     Term term;
     if (term_reader.has("special")) {
       const auto name = term_reader.get<std::string>("special");
       const auto it = std::find(specials.begin(), specials.end(), name);
-      if (it == specials.end()) throw Error("'" + term_path + "': unknown special term " + name);
+      if (it == specials.end()) {
+        throw Error("'" + term_reader.name("special") + "': unknown special term " + name);
+      }
       term.special = static_cast<int>(it - specials.begin());
     } else {
       term.exponents = term_reader.get<std::vector<int>>("exponents");
       if (term.exponents.size() != t.feature_names.size()) {
-        throw Error("'" + term_path + ".exponents' has " + std::to_string(term.exponents.size()) +
-                    " entries, expected " + std::to_string(t.feature_names.size()));
+        throw Error("'" + term_reader.name("exponents") + "' has " +
+                    std::to_string(term.exponents.size()) + " entries, expected " +
+                    std::to_string(t.feature_names.size()));
       }
     }
     t.model.terms.push_back(term);
@@ -122,14 +122,12 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
   }
   t.feature_ranges = ranges_from(r.object("feature_ranges"), base_features);
   t.special_ranges = ranges_from(r.object("special_ranges"), specials);
-  for (const auto& d : r.array("cv_by_degree")) {
-    ObjectReader dr(d, "'" + r.name("cv_by_degree") + "'", r.name("cv_by_degree"));
+  for (ObjectReader dr : r.objects("cv_by_degree")) {
     t.by_degree.push_back({dr.get<int>("degree"), dr.get<double>("cv_rmse"),
                            dr.get<double>("cv_rmspe"), dr.get<size_t>("model_size"),
                            dr.get<double>("lambda")});
   }
-  for (const auto& tr : r.array("treatments_tried")) {
-    ObjectReader trr(tr, "'" + r.name("treatments_tried") + "'", r.name("treatments_tried"));
+  for (ObjectReader trr : r.objects("treatments_tried")) {
     t.treatments.push_back({parse_target_treatment(trr.get<std::string>("treatment")),
                             trr.get<double>("cv_rmse"), trr.get<double>("cv_rmspe")});
   }

@@ -86,11 +86,7 @@ MeasuredNetwork network_from(ObjectReader r) {
   n.power_w = r.number_or_null("power_w");
   n.energy_mj = r.number_or_null("energy_mj");
   n.window_s = r.number_or_null("window_s");
-  const Json& layers = r.array("layers");
-  for (size_t i = 0; i < layers.size(); ++i) {
-    const std::string path = r.name("layers") + "[" + std::to_string(i) + "]";
-    n.layers.push_back(layer_from(ObjectReader(layers[i], "'" + path + "'", path)));
-  }
+  for (ObjectReader layer : r.objects("layers")) n.layers.push_back(layer_from(layer));
   return n;
 }
 
@@ -151,10 +147,8 @@ NetsFile parse_nets_file(const std::string& text, const std::string& display_nam
     file.settings.min_trial_ms = settings.get<double>("min_trial_ms");
     file.settings.power_window_s = settings.get<double>("power_window_s");
     file.settings.threads = settings.get<int>("threads");
-    const Json& networks = r.array("networks");
-    for (size_t i = 0; i < networks.size(); ++i) {
-      const std::string path = "nets.networks[" + std::to_string(i) + "]";
-      file.networks.push_back(network_from(ObjectReader(networks[i], "'" + path + "'", path)));
+    for (ObjectReader network : r.objects("networks")) {
+      file.networks.push_back(network_from(network));
     }
     return file;
   } catch (...) {

@@ -68,11 +68,10 @@ std::string json_report(const std::vector<NetworkEvaluation>& evaluations,
 
 std::string network_label(const NetworkEvaluation& e) { return e.network; }
 
-std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
-                         const EvaluationSummary& s, bool paleo, bool per_layer,
-                         OutputFormat format) {
+// Table 4: runtime.
+std::string runtime_table(const std::vector<NetworkEvaluation>& evaluations, bool paleo,
+                          OutputFormat format) {
   std::string out;
-  // Table 4: runtime.
   std::vector<Column> columns{{"network"}, {"batch", Align::right}};
   if (paleo) columns.push_back({"Paleo (ms)", Align::right});
   for (const char* title :
@@ -96,7 +95,12 @@ std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
       "measured per layer (eq. 6), measured = end to end\n\n" +
       render(runtime, format);
 
-  // Table 5: power.
+  return out;
+}
+
+// Table 5: power.
+std::string power_table(const std::vector<NetworkEvaluation>& evaluations, OutputFormat format) {
+  std::string out;
   Table power({{"network"},
                {"batch", Align::right},
                {"predicted (W)", Align::right},
@@ -117,7 +121,12 @@ std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
       "measured = P_avg over whole-network runs\n\n" +
       render(power, format);
 
-  // Table 6: energy.
+  return out;
+}
+
+// Table 6: energy.
+std::string energy_table(const std::vector<NetworkEvaluation>& evaluations, OutputFormat format) {
+  std::string out;
   Table energy({{"network"},
                 {"batch", Align::right},
                 {"predicted (mJ)", Align::right},
@@ -136,7 +145,12 @@ std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
       "P_avg x T_total\n\n" +
       render(energy, format);
 
-  // Accuracy over the networks.
+  return out;
+}
+
+// Accuracy over the networks.
+std::string accuracy_table(const EvaluationSummary& s, bool paleo, OutputFormat format) {
+  std::string out;
   Table summary({{"target"},
                  {"RMSPE vs measured", Align::right},
                  {"accuracy", Align::right},
@@ -161,42 +175,55 @@ std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
       "97.21% energy)\n\n" +
       render(summary, format);
 
-  if (per_layer) {
-    for (const auto& e : evaluations) {
-      std::vector<Column> lc{{"layer"},
-                             {"kind"},
-                             {"T_n (ms)", Align::right},
-                             {"predicted (ms)", Align::right},
-                             {"err", Align::right}};
-      if (paleo) {
-        lc.push_back({"Paleo (ms)", Align::right});
-        lc.push_back({"Paleo err", Align::right});
-      }
-      for (const char* title : {"P_n (W)", "predicted (W)", "err"}) {
-        lc.push_back({title, Align::right});
-      }
-      Table t(lc);
-      for (const auto& l : e.layers) {
-        if (l.measured_ms == 0 && (!l.predicted_ms || *l.predicted_ms == 0)) continue;
-        std::vector<std::string> row{l.name, std::string(to_string(l.kind)),
-                                     fixed(l.measured_ms, 4), fixed_or_dash(l.predicted_ms, 4),
-                                     error_text(percent_error(l.predicted_ms, l.measured_ms))};
-        if (paleo) {
-          row.push_back(fixed_or_dash(l.paleo_ms, 4));
-          row.push_back(error_text(percent_error(l.paleo_ms, l.measured_ms)));
-        }
-        row.insert(row.end(), {fixed_or_dash(l.measured_w, 2), fixed_or_dash(l.predicted_w, 2),
-                               error_text(percent_error(l.predicted_w, l.measured_w))});
-        t.add_row(row);
-      }
-      out += "\nPer layer, " + e.network + " batch " + std::to_string(e.batch) +
-             " (the paper's Figures 4-5)\n\n" + render(t, format);
-    }
-  }
-  out +=
-      "\n'-' marks a value that was not measured or not predicted (no power meter, no "
-      "model); errors are (predicted - measured) / measured\n";
   return out;
+}
+
+// The paper's Figures 4-5: one table per network.
+std::string layer_tables(const std::vector<NetworkEvaluation>& evaluations, bool paleo,
+                         OutputFormat format) {
+  std::string out;
+  for (const auto& e : evaluations) {
+    std::vector<Column> lc{{"layer"},
+                           {"kind"},
+                           {"T_n (ms)", Align::right},
+                           {"predicted (ms)", Align::right},
+                           {"err", Align::right}};
+    if (paleo) {
+      lc.push_back({"Paleo (ms)", Align::right});
+      lc.push_back({"Paleo err", Align::right});
+    }
+    for (const char* title : {"P_n (W)", "predicted (W)", "err"}) {
+      lc.push_back({title, Align::right});
+    }
+    Table t(lc);
+    for (const auto& l : e.layers) {
+      if (l.measured_ms == 0 && (!l.predicted_ms || *l.predicted_ms == 0)) continue;
+      std::vector<std::string> row{l.name, std::string(to_string(l.kind)), fixed(l.measured_ms, 4),
+                                   fixed_or_dash(l.predicted_ms, 4),
+                                   error_text(percent_error(l.predicted_ms, l.measured_ms))};
+      if (paleo) {
+        row.push_back(fixed_or_dash(l.paleo_ms, 4));
+        row.push_back(error_text(percent_error(l.paleo_ms, l.measured_ms)));
+      }
+      row.insert(row.end(), {fixed_or_dash(l.measured_w, 2), fixed_or_dash(l.predicted_w, 2),
+                             error_text(percent_error(l.predicted_w, l.measured_w))});
+      t.add_row(row);
+    }
+    out += "\nPer layer, " + e.network + " batch " + std::to_string(e.batch) +
+           " (the paper's Figures 4-5)\n\n" + render(t, format);
+  }
+  return out;
+}
+
+std::string table_report(const std::vector<NetworkEvaluation>& evaluations,
+                         const EvaluationSummary& s, bool paleo, bool per_layer,
+                         OutputFormat format) {
+  std::string out = runtime_table(evaluations, paleo, format) + power_table(evaluations, format) +
+                    energy_table(evaluations, format) + accuracy_table(s, paleo, format);
+  if (per_layer) out += layer_tables(evaluations, paleo, format);
+  return out +
+         "\n'-' marks a value that was not measured or not predicted (no power meter, no "
+         "model); errors are (predicted - measured) / measured\n";
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "backends/cpu/cpu_inspect.hpp"
 #include "backends/test_nets.hpp"
 #include "common/test_names.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::test {
 namespace {

@@ -9,7 +9,7 @@
 #include "neuralpower/error.hpp"
 #include "neuralpower/evaluate.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/nets_file.hpp"
 
 namespace np {

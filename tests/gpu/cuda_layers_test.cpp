@@ -11,7 +11,7 @@
 #include "common/layer_cases.hpp"
 #include "common/test_names.hpp"
 #include "gpu/gpu_support.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::test {
 namespace {

@@ -13,7 +13,7 @@
 #include "backends/test_nets.hpp"
 #include "gpu/gpu_support.hpp"
 #include "neuralpower/backend_registry.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::test {
 namespace {

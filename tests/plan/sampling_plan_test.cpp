@@ -7,7 +7,7 @@
 #include "neuralpower/config_text.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/random_layers.hpp"
 #include "neuralpower/sampling_plan.hpp"
 

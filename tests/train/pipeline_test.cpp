@@ -9,7 +9,7 @@
 #include "neuralpower/cost.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"
 

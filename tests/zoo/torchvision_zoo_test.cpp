@@ -19,7 +19,7 @@
 
 #include "common/test_names.hpp"
 #include "neuralpower/cost.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np {

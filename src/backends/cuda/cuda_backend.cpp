@@ -361,7 +361,7 @@ class CudaPreparedNetwork final : public PreparedNetwork {
         for (int input : layer.inputs) inputs.push_back(tensors_[static_cast<size_t>(input)]);
         ops_[static_cast<size_t>(id)] = make_layer_op(env, layer, inputs, out);
       } catch (...) {
-        rethrow_keeping_kind(layer_context(layer));
+        rethrow_with_context(layer_context(layer));
       }
     }
   }
@@ -400,7 +400,7 @@ class CudaBackend final : public Backend {
       if (is_zero_cost(layer.kind)) return std::make_unique<ZeroCostPreparedLayer>(layer, shapes);
       return std::make_unique<CudaPreparedLayer>(context_, layer, shapes, settings);
     } catch (...) {
-      rethrow_keeping_kind(layer_context(layer));
+      rethrow_with_context(layer_context(layer));
     }
   }
 
@@ -411,7 +411,7 @@ class CudaBackend final : public Backend {
       (void)cudnn_data_type_name(settings.dtype);
       return std::make_unique<CudaPreparedNetwork>(context_, net, settings);
     } catch (...) {
-      rethrow_keeping_kind("cuda: network '" + net.name() + "'");
+      rethrow_with_context("cuda: network '" + net.name() + "'");
     }
   }
 

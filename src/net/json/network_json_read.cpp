@@ -8,7 +8,7 @@
 #include "net/json/shape_values.hpp"
 #include "net/json/topological_order.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
 #include "neuralpower/text_file.hpp"
 
 namespace np {

@@ -3,7 +3,7 @@
 #include "net/json/network_json_format.hpp"
 #include "net/json/shape_values.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
 
 namespace np {
 namespace {

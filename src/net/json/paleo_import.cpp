@@ -13,7 +13,7 @@
 #include "net/json/topological_order.hpp"
 #include "neuralpower/checked.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/paleo_import.hpp"
 #include "neuralpower/text_file.hpp"
 
 namespace np {

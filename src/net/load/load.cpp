@@ -3,7 +3,10 @@
 
 #include "neuralpower/data_dir.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
+#include "neuralpower/network_json.hpp"
+#include "neuralpower/onnx_import.hpp"
+#include "neuralpower/paleo_import.hpp"
 #include "neuralpower/text_file.hpp"
 
 namespace np {

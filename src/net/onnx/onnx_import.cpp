@@ -9,7 +9,7 @@
 #include "input_shapes.hpp"
 #include "model_reader.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/onnx_import.hpp"
 #include "neuralpower/text_file.hpp"
 #include "onnx_shape_inference.hpp"
 
