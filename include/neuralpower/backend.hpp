@@ -72,6 +72,10 @@ class Backend {
                                                  const RunSettings& settings) = 0;
   virtual std::unique_ptr<PreparedNetwork> prepare_network(const Network& net,
                                                            const RunSettings& settings) = 0;
+  // A run with `settings` as the data names it: the device, with whatever changes its speed as
+  // much as another chip would (the CPU's thread count), and the math mode.
+  virtual std::string run_device_name(const RunSettings&) const { return device().name; }
+  virtual std::string math_mode(const RunSettings&) const { return "strict"; }
 };
 
 // What `neuralpower devices` prints about one backend: compiled in, devices found and why not.

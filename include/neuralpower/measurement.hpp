@@ -89,6 +89,6 @@ double median(std::vector<double> values);
 double spread_pct(std::vector<double> values);  // IQR / median x 100; 0 for < 2 values
 
 // The platform columns of a run: the device, the settings, this tool.
-Platform make_platform(const DeviceInfo& device, const RunSettings& settings, bool clocks_locked);
+Platform make_platform(const Backend& backend, const RunSettings& settings, bool clocks_locked);
 
 }  // namespace np

@@ -28,9 +28,9 @@ struct ProfileNetsOptions {
 MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
                                 const std::string& spec, const ProfileNetsOptions& options);
 
-// A nets file for a run on `device`: when, this tool, the platform, the meter and the
+// A nets file for a run on `backend`: when, this tool, the platform, the meter and the
 // settings; no network yet.
-NetsFile new_nets_file(const DeviceInfo& device, const PowerMeter& meter,
+NetsFile new_nets_file(const Backend& backend, const PowerMeter& meter,
                        const ProfileNetsOptions& options, bool clocks_locked);
 
 struct ProfileNetsResult {

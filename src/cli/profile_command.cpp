@@ -180,8 +180,7 @@ int run_nets(const NetsArguments& args) {
   ClockLock clocks(*device.meter, args.device.lock_clocks);
   report_clocks(clocks);
 
-  NetsFile file =
-      new_nets_file(device.backend->device(), *device.meter, args.options, clocks.locked());
+  NetsFile file = new_nets_file(*device.backend, *device.meter, args.options, clocks.locked());
   StopSignals signals;
   ProfileNetsOptions options = args.options;
   options.log = &std::cerr;

@@ -311,23 +311,13 @@ PowerWindow measure_idle_power(PowerMeter& meter, double min_seconds, Clock& clo
       min_seconds, clock, stop);
 }
 
-Platform make_platform(const DeviceInfo& device, const RunSettings& settings, bool clocks_locked) {
+Platform make_platform(const Backend& backend, const RunSettings& settings, bool clocks_locked) {
+  const DeviceInfo device = backend.device();
   Platform p;
-  p.device = device.name;
-  if (device.backend == "cpu" && device.name.find("thread") == std::string::npos) {
-    // Threads change a CPU's runtime as much as another chip would.
-    p.device += " (" + std::to_string(settings.threads) +
-                (settings.threads == 1 ? " thread)" : " threads)");
-  }
+  p.device = backend.run_device_name(settings);
   p.backend = device.backend;
   p.dtype = std::string(to_string(settings.dtype));
-  if (device.backend == "cuda") {
-    p.math_mode =
-        settings.allow_tf32 && settings.dtype == DataType::fp32 ? "tf32-allowed" : "strict";
-    if (settings.use_graphs) p.math_mode += ",graphs";
-  } else {
-    p.math_mode = "strict";
-  }
+  p.math_mode = backend.math_mode(settings);
   p.driver = device.driver;
   p.runtime_version = device.runtime_version;
   p.library_version = device.library_version;

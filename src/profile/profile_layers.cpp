@@ -106,7 +106,7 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
       todo.push_back(&c);
     }
   }
-  const Platform platform = make_platform(backend.device(), options.run, options.clocks_locked);
+  const Platform platform = make_platform(backend, options.run, options.clocks_locked);
   out.check_platform(platform);
   std::ostream* log = options.log;
   if (log) {

@@ -113,12 +113,12 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
   return m;
 }
 
-NetsFile new_nets_file(const DeviceInfo& device, const PowerMeter& meter,
+NetsFile new_nets_file(const Backend& backend, const PowerMeter& meter,
                        const ProfileNetsOptions& options, bool clocks_locked) {
   NetsFile file;
   file.created = utc_now_iso8601();
   file.tool_version = std::string(kVersion);
-  file.platform = make_platform(device, options.run, clocks_locked);
+  file.platform = make_platform(backend, options.run, clocks_locked);
   file.meter.name = meter.name();
   file.meter.available = meter.available();
   file.meter.status = meter.status();

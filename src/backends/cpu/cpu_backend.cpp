@@ -313,6 +313,15 @@ class CpuBackend final : public Backend {
 
   DeviceInfo device() const override { return cpu_device_info(); }
 
+  std::string run_device_name(const RunSettings& settings) const override {
+    std::string name = device().name;
+    if (name.find("thread") == std::string::npos) {
+      name += " (" + std::to_string(settings.threads) +
+              (settings.threads == 1 ? " thread)" : " threads)");
+    }
+    return name;
+  }
+
   std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,
                                          const RunSettings& settings) override {
     return std::make_unique<CpuPreparedLayer>(engine_, net, layer_id, settings);

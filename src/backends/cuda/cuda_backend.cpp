@@ -390,6 +390,12 @@ class CudaBackend final : public Backend {
 
   DeviceInfo device() const override { return info_; }
 
+  std::string math_mode(const RunSettings& settings) const override {
+    std::string mode =
+        settings.allow_tf32 && settings.dtype == DataType::fp32 ? "tf32-allowed" : "strict";
+    return settings.use_graphs ? mode + ",graphs" : mode;
+  }
+
   std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,
                                          const RunSettings& settings) override {
     const std::vector<Shape> shapes = checked_input_shapes(net, layer_id);
