@@ -4,7 +4,7 @@
 # that a new dependency cannot climb the stack unnoticed.
 set(NP_LAYERS
     "np_base"
-    "np_io"
+    "np_io,np_report_html"
     "np_net"
     "np_onnx,np_netjson,np_features,np_model,np_backend_common"
     "np_load,np_records,np_backend_cpu,np_backend_cuda"
