@@ -133,6 +133,13 @@ class DatasetAppender {
   std::vector<std::string> platforms_;  // "device | backend | dtype" of the rows in the file
 };
 
+// The plan as a dataset CSV for profilers outside this tool (tools/torch_profile.py): the
+// dataset header, then one row per configuration in plan order with kind, config, source and
+// every feature as named_features() computes it, status `planned`, dtype, tool_version and
+// date; every measurement and platform column empty. train refuses such rows (their status
+// is neither ok nor failed), so a plan cannot pass for measurements.
+std::string plan_dataset_csv(const std::vector<LayerConfig>& plan);
+
 struct ProfileLayersOptions {
   MeasureOptions measure;
   RunSettings run;

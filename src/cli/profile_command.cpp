@@ -1,5 +1,6 @@
 // `neuralpower profile layers` and `neuralpower profile nets` (docs/profiling.md).
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -151,6 +152,7 @@ struct LayersArguments {
   double max_tensor_mib = 4096;
   double max_gflops = -1;  // -1: the backend's default
   bool dry_run = false;
+  std::string plan_out;  // the plan as dataset-CSV rows with status `planned`; "-": stdout
 };
 
 PlanOptions plan_options(const LayersArguments& args) {
@@ -193,9 +195,28 @@ void print_plan_summary(const Plan& plan, std::ostream& out) {
   }
 }
 
+// For profilers outside this tool (tools/torch_profile.py): they measure these rows and keep
+// this tool's features.
+void write_plan(const Plan& plan, const std::string& path) {
+  const std::string text = plan_dataset_csv(plan.configs);
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error("cannot write the plan to '" + path + "'");
+  std::cerr << "wrote " << plan.configs.size() << " planned configurations to " << path << "\n";
+}
+
 int run_layers(const LayersArguments& args) {
   const Plan plan = make_plan(plan_options(args));
   print_plan_summary(plan, std::cerr);
+  if (!args.plan_out.empty()) {
+    write_plan(plan, args.plan_out);
+    return 0;
+  }
   if (args.dry_run) {
     for (const auto& c : plan.configs) {
       std::cout << c.config
@@ -350,7 +371,8 @@ Runner add_profile_command(CLI::App& app) {
       "layers", "measure layer configurations and append them to a dataset CSV");
   auto la = std::make_shared<LayersArguments>();
   la->device.add_to(*layers);
-  layers->add_option("--out", la->out, "dataset CSV to append to (resumes where it stopped)");
+  auto* out =
+      layers->add_option("--out", la->out, "dataset CSV to append to (resumes where it stopped)");
   layers->add_option("--plan", la->plan, "nets (zoo layers), random, or both (default)")
       ->check(CLI::IsMember({"nets", "random", "both"}));
   layers->add_option("--batches", la->batches, "batch sizes of the nets plan (default 1,2,...,256)")
@@ -382,7 +404,14 @@ Runner add_profile_command(CLI::App& app) {
                    "drop configurations above this many GFLOP (default: 20 on cpu, none on cuda; "
                    "0 for none)")
       ->check(CLI::NonNegativeNumber);
-  layers->add_flag("--dry-run", la->dry_run, "print the plan's configurations, measure nothing");
+  auto* dry_run = layers->add_flag("--dry-run", la->dry_run,
+                                   "print the plan's configurations, measure nothing");
+  layers
+      ->add_option("--plan-out", la->plan_out,
+                   "write the plan as dataset-CSV rows with status 'planned' (features filled, "
+                   "measurements empty) to FILE or - (stdout), measure nothing")
+      ->excludes(dry_run)
+      ->excludes(out);
 
   auto* nets = command->add_subcommand(
       "nets", "measure whole networks end to end and layer by layer (for evaluate)");
