@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   chromium  # headless, for the HTML report tests (tests/html)
+  python3-torch  # tests/tools: tools/torch_profile.py on the CPU (about 540 MiB installed)
 )
 if [[ "${1:-}" == "--tools" ]]; then
   packages+=(python3-torchvision python3-onnx python3-sklearn python3-numpy)

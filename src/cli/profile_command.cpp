@@ -11,8 +11,10 @@
 #include "neuralpower/clock_lock.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/load.hpp"
+#include "neuralpower/plan_csv.hpp"
 #include "neuralpower/profile_report.hpp"
 #include "neuralpower/table.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np::cli {
 namespace {
@@ -122,7 +124,24 @@ struct LayersArguments {
   std::optional<double> max_gflops;  // unset: the backend's default
   std::string out;
   bool dry_run = false;
+  std::string plan_out;  // the plan as dataset-CSV rows with status `planned`; "-": stdout
 };
+
+// For profilers outside this tool (tools/torch_profile.py): they measure these rows and keep
+// this tool's features.
+void write_plan(const Plan& plan, const std::string& path) {
+  const std::string text = plan_dataset_csv(plan.configs);
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  try {
+    replace_file(path, text);
+  } catch (const Error& e) {
+    throw Error("cannot write the plan to '" + path + "': " + e.what());
+  }
+  std::cerr << "wrote " << plan.configs.size() << " planned configurations to " << path << "\n";
+}
 
 int run_layers(LayersArguments& args) {
   const int64_t backend_cap = backend_defaults(args.device.backend).max_plan_flops;
@@ -131,6 +150,10 @@ int run_layers(LayersArguments& args) {
   args.plan.dtype = args.options.run.dtype;
   const Plan plan = make_plan(args.plan);
   std::cerr << plan_summary(plan);
+  if (!args.plan_out.empty()) {
+    write_plan(plan, args.plan_out);
+    return 0;
+  }
   if (args.dry_run) {
     std::cout << plan_listing(plan);
     return 0;
@@ -205,7 +228,8 @@ std::string max_gflops_help() {
 void add_layers_options(CLI::App& layers, LayersArguments& la) {
   add_device_options(layers, la.device, la.options.measure, la.options.run);
   PlanOptions& plan = la.plan;
-  layers.add_option("--out", la.out, "dataset CSV to append to (resumes where it stopped)");
+  auto* out =
+      layers.add_option("--out", la.out, "dataset CSV to append to (resumes where it stopped)");
   const std::map<std::string, PlanKind> kinds{
       {"nets", PlanKind::nets}, {"random", PlanKind::random}, {"both", PlanKind::both}};
   add_choice_option(layers, "--plan", plan.kind, kinds, "nets (zoo layers), random, or both");
@@ -243,7 +267,14 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
       .add_option_function<double>(
           "--max-gflops", [&la](double gflops) { la.max_gflops = gflops; }, max_gflops_help())
       ->check(CLI::NonNegativeNumber);
-  layers.add_flag("--dry-run", la.dry_run, "print the plan's configurations, measure nothing");
+  auto* dry_run =
+      layers.add_flag("--dry-run", la.dry_run, "print the plan's configurations, measure nothing");
+  layers
+      .add_option("--plan-out", la.plan_out,
+                  "write the plan as dataset-CSV rows with status 'planned' (features filled, "
+                  "measurements empty) to FILE or - (stdout), measure nothing")
+      ->excludes(dry_run)
+      ->excludes(out);
 }
 
 void add_nets_options(CLI::App& nets, NetsArguments& na) {
