@@ -234,8 +234,22 @@ class FakeLayer final : public PreparedLayer {
     }
     return n;
   }
+  // Batches really take their time (or pass on the SimDevice), as on a device.
+  void run_batches(int64_t runs, const BatchCallback& on_batch) override {
+    for (;;) {
+      if (on_run_) on_run_();
+      const double ms = ms_ * static_cast<double>(runs);
+      if (sim_) {
+        sim_->busy(ms / 1e3);
+      } else {
+        std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+      }
+      if (!on_batch(ms)) return;
+    }
+  }
   std::string algorithm() const override { return "fake-gemm"; }
   std::vector<float> output() override { return {}; }
+  LayerRunInfo run_info() const override { return {"fake-fma", 3}; }
 
  private:
   double ms_;
