@@ -18,7 +18,6 @@ void layer_power_in_groups(Backend& backend, PowerMeter& meter, const Network& n
                            double period_s, Clock& clock) {
   const double batch_ms = options.groups.batch_periods * period_s * 1e3;
   const size_t group_size = static_cast<size_t>(std::max(options.groups.group_size, 1));
-  bool first = true;
   for (size_t from = 0; from < layers.size();) {
     std::vector<std::unique_ptr<PreparedLayer>> prepared;
     std::vector<BatchedWorkload> work;
@@ -51,9 +50,9 @@ void layer_power_in_groups(Backend& backend, PowerMeter& meter, const Network& n
     }
     if (measured.empty()) continue;
     try {
+      // The device is warm from the network's runs: the short pre-heat of later groups.
       const GroupMeasurement g =
-          measure_group(meter, work, options.groups, period_s, first, clock, options.stop);
-      first = false;
+          measure_group(meter, work, options.groups, period_s, false, clock, options.stop);
       for (size_t k = 0; k < measured.size(); ++k) {
         const SlotMeasurement& w = g.members[k];
         if (!w.failure.empty()) {
