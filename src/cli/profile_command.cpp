@@ -348,6 +348,8 @@ int run_spread(SpreadArguments& args) {
   if (!device.meter->available()) {
     std::cout << "spread check: skipped, no power meter (" << device.meter->status() << ")\n"
               << "spread verdict: none, N = " << args.groups.window_periods << " (default)\n";
+    // The header alone: a campaign's files are the same with and without a meter.
+    if (!args.out.empty()) replace_file(args.out, spread_check_csv(SpreadCheck{}));
     return 0;
   }
   StopSignals signals;

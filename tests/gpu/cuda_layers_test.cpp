@@ -114,7 +114,7 @@ TEST_P(CudaLayer, AlgorithmNamesTheImplementationAndTimingsArePositive) {
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, CudaLayer, ::testing::ValuesIn(layer_cases()), ParamName());
 
-// The campaign's correctness smoke test (tools/gpu_campaign.sh): the first case of each kind in
+// The campaign's correctness smoke test (tools/gpu_campaign.py): the first case of each kind in
 // fp32 against the reference and the cpu backend, and in fp16 and bf16 against the reference
 // (a minute instead of the whole suite).
 TEST(CudaSmoke, OneCaseOfEachKindInEveryDataType) {
