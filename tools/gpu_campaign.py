@@ -227,9 +227,10 @@ def unpack(archive, into):
     os.makedirs(into)
     with tarfile.open(archive) as tar:
         tar.extractall(into)
+    with open(os.path.join(into, "MANIFEST")) as f:
+        manifest = f.read()
     return {"bin": os.path.join(into, "bin"), "lib": os.path.join(into, "lib"),
-            "plan": os.path.join(into, "plan.csv"),
-            "manifest": open(os.path.join(into, "MANIFEST")).read()}
+            "plan": os.path.join(into, "plan.csv"), "manifest": manifest}
 
 
 def library_dirs():
@@ -286,7 +287,11 @@ def nets_measured(path):
 
 def merge_nets(old_path, new_paths, out_path):
     """One nets JSON: the old file's networks, each replaced where measured again."""
-    docs = [json.load(open(p)) for p in [old_path] + new_paths if p and os.path.exists(p)]
+    docs = []
+    for p in [old_path] + new_paths:
+        if p and os.path.exists(p):
+            with open(p) as f:
+                docs.append(json.load(f))
     if not docs:
         return 0
     merged = dict(docs[-1])

@@ -95,23 +95,23 @@ class Libraries(unittest.TestCase):
             self.assertFalse(gc.SYSTEM_LIBRARY.match(name), name)
 
 
-def nets_doc(entries):
-    return {"format": "neuralpower-nets", "networks": [
-        {"network": n, "batch": b, "status": s} for n, b, s in entries]}
+def write_nets(path, entries):
+    with open(path, "w") as f:
+        json.dump({"format": "neuralpower-nets", "networks": [
+            {"network": n, "batch": b, "status": s} for n, b, s in entries]}, f)
 
 
 class Resume(unittest.TestCase):
     def test_measured_networks_are_merged_and_failures_retried(self):
         with tempfile.TemporaryDirectory() as d:
             old, new, out = (os.path.join(d, n) for n in ("old.json", "new.json", "out.json"))
-            json.dump(nets_doc([("resnet50", 1, "ok"), ("resnet50", 32, "failed")]),
-                      open(old, "w"))
+            write_nets(old, [("resnet50", 1, "ok"), ("resnet50", 32, "failed")])
             self.assertEqual(gc.nets_measured(old), {("resnet50", 1)})
-            json.dump(nets_doc([("resnet50", 32, "ok")]), open(new, "w"))
+            write_nets(new, [("resnet50", 32, "ok")])
             self.assertEqual(gc.merge_nets(old, [new], out), 2)
             self.assertEqual(gc.nets_measured(out), {("resnet50", 1), ("resnet50", 32)})
             # A failure measured again does not replace an ok entry.
-            json.dump(nets_doc([("resnet50", 1, "failed")]), open(new, "w"))
+            write_nets(new, [("resnet50", 1, "failed")])
             gc.merge_nets(out, [new], out)
             self.assertIn(("resnet50", 1), gc.nets_measured(out))
             self.assertEqual(gc.merge_nets(os.path.join(d, "none.json"), [], out), 0)
@@ -138,6 +138,49 @@ class OutFolder(unittest.TestCase):
             open(os.path.join(d, "extra.txt"), "w").close()
             with self.assertRaises(gc.CampaignError):
                 gc.check_out_folder(d)
+
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+class Fallback(unittest.TestCase):
+    def test_pytorch_measures_the_plan_when_the_cpp_programs_cannot_start(self):
+        import argparse
+        import csv
+        import shutil
+        import tarfile
+        with tempfile.TemporaryDirectory() as d:
+            stage = os.path.join(d, "stage")
+            os.makedirs(os.path.join(stage, "bin"))
+            os.makedirs(os.path.join(stage, "lib"))
+            for name in ("neuralpower", "np_test_gpu"):  # as a program missing a library exits
+                path = os.path.join(stage, "bin", name)
+                with open(path, "w") as f:
+                    f.write("#!/bin/sh\necho 'error while loading shared libraries' >&2\n"
+                            "exit 127\n")
+                os.chmod(path, 0o755)
+            shutil.copy(os.path.join(FIXTURES, "campaign_plan.csv"),
+                        os.path.join(stage, "plan.csv"))
+            with open(os.path.join(stage, "MANIFEST"), "w") as f:
+                f.write("test bundle\n")
+            bundle = os.path.join(d, "bundle")
+            os.makedirs(bundle)
+            with tarfile.open(os.path.join(bundle, "bundle.tar.gz"), "w:gz") as tar:
+                tar.add(stage, arcname=".")
+            out, data = os.path.join(d, "out"), os.path.join(d, "data")
+            os.makedirs(out)
+            os.makedirs(data)
+            args = argparse.Namespace(bundle=bundle, data=data, total=60, dry_run=True)
+            summary = gc.Campaign(args, gc.DRY_PROFILE, out).run()
+            self.assertIn("PyTorch fallback", summary)
+            self.assertRegex(summary, r"layers +skipped")
+            self.assertRegex(summary, r"torch +ok .*the plan, measured by PyTorch")
+            with open(os.path.join(out, "torch.csv"), newline="") as f:
+                rows = list(csv.DictReader(f))
+            self.assertEqual(len(rows), 4)
+            self.assertEqual({r["backend"] for r in rows}, {"torch"})
+            self.assertEqual({r["status"] for r in rows}, {"ok"})
+            gc.check_out_folder(out)
 
 
 if __name__ == "__main__":
