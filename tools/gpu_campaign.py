@@ -154,7 +154,7 @@ def capture(command, env=None, timeout=20):
 # ---------------------------------------------------------------------------------- the bundle
 
 
-def pack(build_dir, bundle_dir, log=sys.stdout):
+def pack(build_dir, bundle_dir, log=sys.stdout, require_cuda=True):
     """Programs, the shared libraries the GPU machine lacks, and the layer plan, in one tar."""
     programs = [os.path.join(build_dir, "neuralpower"),
                 os.path.join(build_dir, "tests", "np_test_gpu")]
@@ -162,6 +162,9 @@ def pack(build_dir, bundle_dir, log=sys.stdout):
         if not os.access(p, os.X_OK):
             raise CampaignError(f"'{p}' is not built: cmake --build {build_dir} --target "
                                 "neuralpower np_test_gpu")
+    if require_cuda and "backend cuda: compiled in" not in capture([programs[0], "devices"])[1]:
+        raise CampaignError(f"'{programs[0]}' has no CUDA backend: configure {build_dir} with "
+                            "-DNP_CUDA=ON (CUDA 13 and cuDNN 9 under /usr/local/cuda)")
     stage = tempfile.mkdtemp(prefix="np-bundle-")
     try:
         os.makedirs(os.path.join(stage, "bin"))
@@ -250,6 +253,12 @@ def library_dirs():
                        ("libnvidia-ml.so.1", driver)):
         found[name] = next((d for d in dirs if os.path.exists(os.path.join(d, name))), None)
     return found
+
+
+def cuda_device_seen(devices_text):
+    """Whether `neuralpower devices` found a CUDA device."""
+    m = re.search(r"(?ms)^backend cuda: (.*?)(?=^backend |\Z)", devices_text)
+    return bool(m) and m.group(1).startswith("compiled in") and "  device 0: " in m.group(1)
 
 
 def program_env(bundle, found):
@@ -400,7 +409,8 @@ class Campaign:
             env_log.write("== ldd neuralpower\n" + capture(["ldd", self.np()[0]], self.env)[1])
             code, text = capture(self.np("devices", "--counter-period"), self.env, timeout=30)
             env_log.write(f"== neuralpower devices --counter-period (exit {code})\n{text}")
-        self.cpp_ok = code == 0
+        # The programs must start, and on the GPU see it: else PyTorch measures the plan.
+        self.cpp_ok = code == 0 and (self.profile["backend"] != "cuda" or cuda_device_seen(text))
         m = re.search(r"period[^\n]*?([0-9.]+) ms", text)
         if m:
             self.facts["counter period"] = f"{m.group(1)} ms"
@@ -626,7 +636,7 @@ def dry_run(args):
     """Two windows on the cpu backend, the second resuming from the first's files."""
     root = args.out or tempfile.mkdtemp(prefix="np-campaign-dry-")
     bundle = os.path.join(root, "bundle")
-    pack(args.build, bundle)
+    pack(args.build, bundle, require_cuda=False)
     data = os.path.join(root, "data")
     os.makedirs(data, exist_ok=True)
     windows = []

@@ -87,6 +87,17 @@ class Libraries(unittest.TestCase):
         self.assertTrue(env["LD_LIBRARY_PATH"].startswith("/b/lib:/w/cudnn"))
         self.assertEqual(os.environ.get("LD_LIBRARY_PATH"), before)
 
+    def test_a_cuda_device_is_seen_only_under_the_cuda_backend(self):
+        cpu = "backend cpu: compiled in (oneDNN)\n  device 0: AMD EPYC\n  power meter: none\n"
+        self.assertFalse(gc.cuda_device_seen(
+            cpu + "backend cuda: compiled in (no CUDA device: driver too old)\n"
+            "  no device found\n  power meter: nvml, not available: x\n"))
+        self.assertFalse(gc.cuda_device_seen(cpu + "backend cuda: not compiled in\n"))
+        self.assertFalse(gc.cuda_device_seen(cpu))
+        self.assertTrue(gc.cuda_device_seen(
+            cpu + "backend cuda: compiled in\n  device 0: NVIDIA H200\n    driver:  580\n"
+            "  power meter: nvml, available: ok\n"))
+
     def test_system_libraries_are_not_packed(self):
         for name in ("libstdc++.so.6", "libgcc_s.so.1", "libc.so.6", "libcudnn.so.9",
                      "libcublasLt.so.13", "libnvidia-ml.so.1"):
