@@ -34,6 +34,8 @@ from .prediction import (
 )
 from .torch_export import from_torch
 
+Error.__module__ = "neuralpower"  # tracebacks name it neuralpower.Error
+
 __all__ = [
     "BatchPrediction",
     "EprCandidate",
