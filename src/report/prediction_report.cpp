@@ -59,34 +59,38 @@ std::string prediction_json(const NetworkPrediction& p, const PredictionSummary&
   return doc.dump(2) + "\n";
 }
 
-// The rows to show, in the order asked for.
+// The rows to show, in the order asked for. Sorted by energy, the layers without one come last
+// in network order, and --top picks among the layers that have one.
 std::vector<const LayerPrediction*> chosen_layers(const NetworkPrediction& p,
                                                   const PredictionReportOptions& options,
                                                   bool skip_zero_cost) {
+  const bool by_energy = options.sort == LayerSort::energy;
   std::vector<const LayerPrediction*> rows;
+  size_t with_energy = 0;
   for (const auto& l : p.layers) {
     const bool only_zero_cost =
         l.runtime_ms == 0 && l.flags.size() == 1 && l.flags[0] == "zero-cost";
     if (skip_zero_cost && only_zero_cost) continue;
-    if (options.sort == LayerSort::energy && !l.energy_mj) continue;
     rows.push_back(&l);
+    with_energy += l.energy_mj.has_value();
   }
-  if (options.sort == LayerSort::energy && rows.empty()) {
+  if (by_energy && with_energy == 0) {
     throw Error("no layer of '" + p.network +
                 "' has a predicted energy (the model gives no power): sort by runtime or order");
   }
   auto larger = [&](const LayerPrediction* a, const LayerPrediction* b) {
-    if (options.sort == LayerSort::energy) return *a->energy_mj > *b->energy_mj;
-    return a->runtime_ms > b->runtime_ms;
+    if (!by_energy) return a->runtime_ms > b->runtime_ms;
+    if (a->energy_mj && b->energy_mj) return *a->energy_mj > *b->energy_mj;
+    return a->energy_mj.has_value() && !b->energy_mj.has_value();
   };
-  if (options.top > 0 && options.top < rows.size()) {
+  if (options.sort != LayerSort::order || options.top > 0) {
     std::stable_sort(rows.begin(), rows.end(), larger);
-    rows.resize(options.top);
+  }
+  if (options.top > 0) {
+    rows.resize(std::min({rows.size(), options.top, by_energy ? with_energy : rows.size()}));
     if (options.sort == LayerSort::order) {
       std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->id < b->id; });
     }
-  } else if (options.sort != LayerSort::order) {
-    std::stable_sort(rows.begin(), rows.end(), larger);
   }
   return rows;
 }
