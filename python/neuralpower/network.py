@@ -23,6 +23,7 @@ class Layer:
     kind: str  # "conv", "fc", "pool", ... (docs/network-format.md)
     op: str  # the source's op name ("Conv", "MaxPool")
     inputs: Tuple[str, ...]  # names of the layers it reads
+    input_shapes: Tuple[Tuple[int, ...], ...]  # their output shapes, in the same order
     output_shape: Tuple[int, ...]  # batch first
     flops: int
     macs: int

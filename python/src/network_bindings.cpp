@@ -55,8 +55,13 @@ py::list layer_dicts(const Network& net) {
     d["kind"] = std::string(to_string(layer.kind));
     d["op"] = layer.op;
     py::list inputs;
-    for (int input : layer.inputs) inputs.append(net.layer(input).name);
+    py::list input_shapes;
+    for (int input : layer.inputs) {
+      inputs.append(net.layer(input).name);
+      input_shapes.append(as_tuple(net.layer(input).output_shape));
+    }
     d["inputs"] = py::tuple(inputs);
+    d["input_shapes"] = py::tuple(input_shapes);
     d["output_shape"] = as_tuple(layer.output_shape);
     layers.append(d);
   }

@@ -15,12 +15,16 @@ class LoadNetwork(unittest.TestCase):
         self.assertEqual(net.batch, shown["batch"])
         self.assertEqual(net.dtype, shown["dtype"])
         self.assertEqual(len(net.layers), len(shown["layers"]))
+        shapes_seen = {}  # output shapes as show prints them, of the layers seen so far
         for layer, expected in zip(net.layers, shown["layers"]):
             self.assertEqual(layer.name, expected["name"])
             self.assertEqual(layer.kind, expected["kind"])
             self.assertEqual(layer.op, expected["op"])
             self.assertEqual(list(layer.inputs), expected["inputs"])
             self.assertEqual(list(layer.output_shape), expected["output_shape"])
+            producers = [shapes_seen[name] for name in expected["inputs"]]
+            self.assertEqual([list(s) for s in layer.input_shapes], producers)
+            shapes_seen[layer.name] = expected["output_shape"]
             for field in ("flops", "params", "bytes", "bytes_read", "bytes_written"):
                 self.assertEqual(getattr(layer, field), expected[field], (layer.name, field))
         total = net.total
@@ -64,6 +68,8 @@ class LoadNetwork(unittest.TestCase):
             self.assertEqual(small.total.flops, shown["total"]["flops"])
         input_name = npw.load_network("resnet18").layers[0].name
         named = npw.load_network("resnet18", input_shape={input_name: "2x3x160x160"})
+        first_conv = [l for l in named.layers if l.kind == "conv"][0]
+        self.assertEqual(first_conv.input_shapes, ((2, 3, 160, 160),))
         self.assertEqual(named.total.flops, shown["total"]["flops"])
 
     def test_zoo_lists_the_shipped_networks(self):
