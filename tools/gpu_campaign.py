@@ -255,6 +255,20 @@ def library_dirs():
     return found
 
 
+def counter_period_of(text):
+    """'100.00 ms (nvml)' from `neuralpower devices --counter-period`, None without one."""
+    m = re.search(r"energy counter \(([^)]*)\): updates every ([0-9.]+) ms", text)
+    return f"{m.group(2)} ms ({m.group(1)})" if m else None
+
+
+def spread_verdict_of(text):
+    """(the verdict line's text, the N it chose or None) from `neuralpower profile spread`."""
+    m = re.search(r"spread verdict: ((\w+),? [^\n]*?N = (\d+)[^\n]*)", text)
+    if not m:
+        return None, None
+    return m.group(1), int(m.group(3)) if m.group(2) in ("ok", "FAIL") else None
+
+
 def cuda_device_seen(devices_text):
     """Whether `neuralpower devices` found a CUDA device."""
     m = re.search(r"(?ms)^backend cuda: (.*?)(?=^backend |\Z)", devices_text)
@@ -411,9 +425,9 @@ class Campaign:
             env_log.write(f"== neuralpower devices --counter-period (exit {code})\n{text}")
         # The programs must start, and on the GPU see it: else PyTorch measures the plan.
         self.cpp_ok = code == 0 and (self.profile["backend"] != "cuda" or cuda_device_seen(text))
-        m = re.search(r"period[^\n]*?([0-9.]+) ms", text)
-        if m:
-            self.facts["counter period"] = f"{m.group(1)} ms"
+        period = counter_period_of(text)
+        if period:
+            self.facts["counter period"] = period
         note = "C++ programs start" if self.cpp_ok else "C++ programs do not start: PyTorch fallback"
         self.record("env", "ok" if self.cpp_ok else "failed", time.monotonic() - t0, note)
 
@@ -445,11 +459,10 @@ class Campaign:
         with open(self.log.name) as f:
             f.seek(before)
             text = f.read()
-        m = re.search(r"spread verdict: (\S+?),? .*N = (\d+)", text)
-        if m:
-            self.facts["spread verdict"] = m.group(0).split("verdict: ")[1]
-            if m.group(1) in ("ok", "FAIL"):
-                self.window_periods = int(m.group(2))
+        verdict, periods = spread_verdict_of(text)
+        if verdict:
+            self.facts["spread verdict"] = verdict
+            self.window_periods = periods
         table = re.search(r"(?s)(energy counter.*?spread verdict:[^\n]*)", text)
         self.spread_text = table.group(1) if table else ""
         self.record("spread", status, seconds, self.facts.get("spread verdict", "no verdict"))

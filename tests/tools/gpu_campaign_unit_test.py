@@ -98,6 +98,20 @@ class Libraries(unittest.TestCase):
             cpu + "backend cuda: compiled in\n  device 0: NVIDIA H200\n    driver:  580\n"
             "  power meter: nvml, available: ok\n"))
 
+    def test_the_programs_lines_are_read(self):
+        # The formats of counter_period_line and spread_check_report (src/report).
+        self.assertEqual(gc.counter_period_of(
+            "backend cuda: ...\nenergy counter (nvml): updates every 100.02 ms (median of 10 "
+            "intervals, IQR 0.3% of it)\n"), "100.02 ms (nvml)")
+        self.assertIsNone(gc.counter_period_of("power meter: none, not available: no RAPL\n"))
+        self.assertEqual(gc.spread_verdict_of("x\nspread verdict: ok, N = 4\n"),
+                         ("ok, N = 4", 4))
+        self.assertEqual(gc.spread_verdict_of(
+            "spread verdict: FAIL, no N within the limits; N = 10 (the steadiest)\n")[1], 10)
+        self.assertEqual(gc.spread_verdict_of("spread verdict: none, N = 4 (default)\n"),
+                         ("none, N = 4 (default)", None))
+        self.assertEqual(gc.spread_verdict_of("crashed\n"), (None, None))
+
     def test_system_libraries_are_not_packed(self):
         for name in ("libstdc++.so.6", "libgcc_s.so.1", "libc.so.6", "libcudnn.so.9",
                      "libcublasLt.so.13", "libnvidia-ml.so.1"):
