@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "backends/common/canonical_data.hpp"
 #include "backends/cpu/cpu_inspect.hpp"
@@ -48,21 +49,27 @@ TEST_P(CpuZoo, EveryLayerMatchesTheReference) {
 TEST_P(CpuZoo, WholeNetworkRunsAndTimesEveryLayer) {
   const Network net = zoo(GetParam());
   auto prepared = cpu()->prepare_network(net, RunSettings{});
-  const double one = prepared->timed_runs(1);
-  EXPECT_GT(one, 0.0);
-  const std::vector<double> layers = prepared->timed_layers(1);
-  ASSERT_EQ(layers.size(), static_cast<size_t>(net.size()));
-  double sum = 0;
-  for (int id = 0; id < net.size(); ++id) {
-    const auto& layer = net.layer(id);
-    if (layer.kind == LayerKind::input) {
-      EXPECT_EQ(layers[static_cast<size_t>(id)], 0.0) << layer.name;
+  // Fastest of three for both timings: a loaded machine can stretch any single run.
+  double one = prepared->timed_runs(1);
+  double sum = std::numeric_limits<double>::infinity();
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    if (repeat > 0) one = std::min(one, prepared->timed_runs(1));
+    const std::vector<double> layers = prepared->timed_layers(1);
+    ASSERT_EQ(layers.size(), static_cast<size_t>(net.size()));
+    double layer_sum = 0;
+    for (int id = 0; id < net.size(); ++id) {
+      const auto& layer = net.layer(id);
+      if (layer.kind == LayerKind::input) {
+        EXPECT_EQ(layers[static_cast<size_t>(id)], 0.0) << layer.name;
+      }
+      if (layer.kind == LayerKind::conv || layer.kind == LayerKind::fc) {
+        EXPECT_GT(layers[static_cast<size_t>(id)], 0.0) << layer.name;
+      }
+      layer_sum += layers[static_cast<size_t>(id)];
     }
-    if (layer.kind == LayerKind::conv || layer.kind == LayerKind::fc) {
-      EXPECT_GT(layers[static_cast<size_t>(id)], 0.0) << layer.name;
-    }
-    sum += layers[static_cast<size_t>(id)];
+    sum = std::min(sum, layer_sum);
   }
+  EXPECT_GT(one, 0.0);
   // Layer by layer with a wait around each is the same work as the whole run.
   EXPECT_GT(sum, 0.3 * one);
   EXPECT_LT(sum, 3.0 * one);
