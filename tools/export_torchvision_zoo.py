@@ -99,12 +99,13 @@ class Spec:
     staged: bool = True
     # How torchvision's published num_params relates to this model's parameters:
     #   "model": equal;
-    #   "with_aux": the published weights carry the auxiliary classifier (aux_loss=True),
-    #     which only runs in training and is left out here;
+    #   "with_aux": the published weights carry the auxiliary classifier (built with the
+    #     arguments in aux), which only runs in training and is left out here;
     #   "frozen_backbone_bn": the published model's backbone uses FrozenBatchNorm2d, whose
     #     scale and shift are buffers; with weights_backbone=None the backbone has trainable
     #     BatchNorm2d, so its BN scales and shifts are parameters here.
     published_params: str = "model"
+    aux: dict = dataclasses.field(default_factory=dict)
 
 
 # GoogLeNet's and Inception's auxiliary classifiers only run in training, and their
@@ -138,7 +139,8 @@ MODELS = {
     # One classifier of every other family, at the crop size of the model's own transforms.
     "resnext50_32x4d": Spec(),
     "wide_resnet50_2": Spec(),
-    "inception_v3": Spec(size=299, kwargs=NO_AUX_INIT),
+    "inception_v3": Spec(size=299, kwargs=NO_AUX_INIT, published_params="with_aux",
+                         aux={"aux_logits": True}),
     "mnasnet1_0": Spec(),
     "efficientnet_v2_s": Spec(size=384),
     "vit_b_16": Spec(),
@@ -147,10 +149,10 @@ MODELS = {
     # Segmentation at 520 x 520, the size their transforms resize to (and at which torchvision
     # states their GFLOPS).
     "fcn_resnet50": Spec("segmentation", 520, {**SEGMENTATION, "aux_loss": False},
-                         published_params="with_aux"),
+                         published_params="with_aux", aux={"aux_loss": True}),
     "deeplabv3_mobilenet_v3_large": Spec("segmentation", 520,
                                          {**SEGMENTATION, "aux_loss": False},
-                                         published_params="with_aux"),
+                                         published_params="with_aux", aux={"aux_loss": True}),
     "lraspp_mobilenet_v3_large": Spec("segmentation", 520, SEGMENTATION),
     # Detection: a list of one image, of a size the model's transform keeps (SSDlite resizes
     # to 320 x 320; the others scale the shorter side to 800 unless the longer one would
@@ -286,9 +288,9 @@ def published_params(name, spec, model):
     if spec.published_params == "model":
         check(params == published, f"{name}: {params} parameters, torchvision publishes {published}")
     elif spec.published_params == "with_aux":
-        with_aux = count_params(build_model(name, spec, aux_loss=True))
+        with_aux = count_params(build_model(name, spec, **spec.aux))
         check(with_aux == published,
-              f"{name}: {with_aux} parameters with aux_loss=True, torchvision publishes {published}")
+              f"{name}: {with_aux} parameters with {spec.aux}, torchvision publishes {published}")
     elif spec.published_params == "frozen_backbone_bn":
         affine = sum(m.weight.numel() + m.bias.numel() for m in batchnorm_modules(model.backbone))
         check(params - affine == published,
