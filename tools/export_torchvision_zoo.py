@@ -850,9 +850,10 @@ def graph_products(model):
     return counts, dict(sorted(dynamic.items()))
 
 
-def detection_post_processing(model):
-    """Op types after the heads (nodes that depend on a Conv's output and feed no Conv), and
-    op types whose output shape depends on the image."""
+def detection_stages(model):
+    """Op types before the first Conv (nodes that feed a Conv and depend on none: the
+    transform), after the heads (nodes that depend on a Conv's output and feed no Conv), and
+    those whose output shape depends on the image."""
     nodes = [n for n in model.graph.node if n.op_type != "Constant"]
     producer = {o: index for index, n in enumerate(nodes) for o in n.output}
     after_conv = set()
@@ -863,13 +864,15 @@ def detection_post_processing(model):
     for index in reversed(range(len(nodes))):
         if nodes[index].op_type == "Conv" or index in feeds_conv:
             feeds_conv.update(producer[i] for i in nodes[index].input if i in producer)
+    pre = collections.Counter(n.op_type for index, n in enumerate(nodes)
+                              if index in feeds_conv and index not in after_conv)
     post = collections.Counter(n.op_type for index, n in enumerate(nodes)
                                if index in after_conv and index not in feeds_conv and
                                n.op_type != "Conv")
     shapes = static_shapes(model)
     dynamic = collections.Counter(n.op_type for n in nodes
                                   if any(o and o not in shapes for o in n.output))
-    return dict(sorted(post.items())), dict(sorted(dynamic.items()))
+    return [dict(sorted(c.items())) for c in (pre, post, dynamic)]
 
 
 def onnx_output_shapes(model):
@@ -990,8 +993,8 @@ def export_one(name, spec, zoo_ops):
     outputs = onnx_output_shapes(graph)
     if spec.task == "detection":
         reference["outputs"] = outputs
-        reference["postprocess_ops"], reference["data_dependent_ops"] = \
-            detection_post_processing(graph)
+        reference["preprocess_ops"], reference["postprocess_ops"], \
+            reference["data_dependent_ops"] = detection_stages(graph)
         subgraph_ops = subgraph_op_counts(graph)
         if subgraph_ops:
             reference["onnx_ops_in_subgraphs"] = subgraph_ops
