@@ -223,6 +223,10 @@ BATCH8_EXPORTS = ("resnext50_32x4d", "vit_b_16", "swin_t", "maxvit_t")
 # Float Constant nodes larger than this become (cleared) initializers; scalars such as
 # GELU's sqrt(2) stay constants.
 MAX_KEPT_FLOAT_CONSTANT = 16
+# Integer results larger than this are not folded: they keep their data in the file, and
+# the one such case (Faster R-CNN's per-anchor pyramid level, 21,285 int64) is cheaper as
+# the few nodes that compute it.
+MAX_FOLDED_INTEGER_ELEMENTS = 1024
 
 
 def check(condition, message):
@@ -285,7 +289,8 @@ def published_params(name, spec, model):
     published = torchvision.models.get_model_weights(name).DEFAULT.meta["num_params"]
     params = count_params(model)
     if spec.published_params == "model":
-        check(params == published, f"{name}: {params} parameters, torchvision publishes {published}")
+        check(params == published,
+              f"{name}: {params} parameters, torchvision publishes {published}")
     elif spec.published_params == "with_aux":
         with_aux = count_params(build_model(name, spec, **spec.aux))
         check(with_aux == published,
@@ -396,6 +401,26 @@ def torch_reference(model, spec, batch):
         out = output["out"] if spec.task == "segmentation" else output
         result["output_shape"] = list(out.shape)
     return result
+
+
+def fc_macs_per_roi(model):
+    """Multiply-adds of a two-stage detector's box head and predictor for one proposal,
+    measured on zero RoI features (the number of proposals in a forward pass depends on the
+    image, and on an empty image none survive)."""
+    roi_heads = model.roi_heads
+    features = [roi_heads.box_roi_pool.output_size[0], roi_heads.box_roi_pool.output_size[1]]
+    weights = list(model.parameters()) + list(model.buffers())
+    per_batch = []
+    for rois in (1, BATCH_CHECK):
+        counter = _ProductCounter({t.storage().data_ptr() for t in weights})
+        with torch.no_grad(), _InertFunctionMode(), counter:
+            roi_heads.box_predictor(roi_heads.box_head(
+                torch.zeros(rois, model.backbone.out_channels, *features)))
+        check(counter.conv == 0 and counter.matmul == 0, "box head is not only linear layers")
+        per_batch.append(counter.fc)
+    check(per_batch[1] == BATCH_CHECK * per_batch[0],
+          f"box head: {per_batch[1]} multiply-adds for {BATCH_CHECK} RoIs, {per_batch[0]} for one")
+    return per_batch[0]
 
 
 # --- export and folding -------------------------------------------------------------------
@@ -650,7 +675,9 @@ def fold_constants_once(model, shapes):
                 not any(True for _ in subgraphs(node)):
             outputs = evaluate_constant_node(node, [values[i] if i else None
                                                     for i in node.input])
-        if outputs is None:
+        if outputs is None or any(np.asarray(v).dtype.kind != "f" and
+                                  np.asarray(v).size > MAX_FOLDED_INTEGER_ELEMENTS
+                                  for v in outputs):
             nodes.append(node)
             continue
         folded += 1
@@ -822,7 +849,7 @@ def graph_products(model):
     shapes = static_shapes(model)
     constants = {t.name for t in model.graph.initializer} | \
         {n.output[0] for n in model.graph.node if n.op_type == "Constant"}
-    counts = {"conv": 0, "fc": 0, "matmul": 0, "matmul_nodes": 0}
+    counts = {"conv": 0, "fc": 0, "matmul": 0, "matmul_nodes": 0, "fc_per_dynamic_row": 0}
     dynamic = collections.Counter()
     for node in model.graph.node:
         if node.op_type not in ("Conv", "MatMul", "Gemm", "Einsum"):
@@ -831,6 +858,10 @@ def graph_products(model):
         needed = operands + ([node.output[0]] if node.op_type == "Conv" else [])
         if not all(name in shapes for name in needed):
             dynamic[node.op_type] += 1
+            if node.op_type == "Gemm" and operands[1] in constants and operands[1] in shapes:
+                # A weight product on a data-dependent number of rows (the detectors' box
+                # head): K x N per row.
+                counts["fc_per_dynamic_row"] += math.prod(shapes[operands[1]])
             continue
         a, b = (shapes[name] for name in operands)
         if node.op_type == "Conv":
@@ -905,62 +936,65 @@ def prepare_graph(model, spec, batch, output_names):
     return graph, constant_elements
 
 
-def export_one(name, spec, zoo_ops):
-    model = build_model(name, spec)
-    reference = {"params_torch": count_params(model)}
+def parameter_reference(name, spec, model):
     bns = batchnorm_modules(model)
-    reference["bn_modules"] = len(bns)
-    reference["bn_stats"] = sum(m.running_mean.numel() + m.running_var.numel() for m in bns)
-    reference["published_params"] = published_params(name, spec, model)
+    reference = {
+        "params_torch": count_params(model),
+        "bn_modules": len(bns),
+        "bn_stats": sum(m.running_mean.numel() + m.running_var.numel() for m in bns),
+        "published_params": published_params(name, spec, model),
+    }
     if name in PUBLISHED_BN_FREE_PARAMS:
         check(reference["bn_modules"] == 0, f"{name} is expected to have no batch norm")
         check(reference["params_torch"] == PUBLISHED_BN_FREE_PARAMS[name],
               f"{name}: {reference['params_torch']} parameters, "
               f"expected {PUBLISHED_BN_FREE_PARAMS[name]}")
+    return reference
+
+
+def torch_macs_reference(name, spec, model, reference):
+    """Adds torch's counts; checks that batch 8 scales each of them by exactly 8."""
     counted = torch_reference(model, spec, 1)
     counted8 = torch_reference(model, spec, BATCH_CHECK)
     reference["conv_macs"] = counted["conv_macs"]
-    if "rois" not in counted:
-        reference["fc_macs"] = counted["fc_macs"]
-    if not spec.staged:
+    check(counted8["conv_macs"] == BATCH_CHECK * counted["conv_macs"],
+          f"{name}: batch {BATCH_CHECK} conv {counted8['conv_macs']}, "
+          f"batch 1 {counted['conv_macs']}")
+    if "rois" in counted:
+        # A two-stage detector's linear layers run on region proposals, whose number depends
+        # on the image (NMS), so only the multiply-adds per proposal and the model's limit
+        # of proposals per image are recorded.
+        per_roi = fc_macs_per_roi(model)
+        check(per_roi * counted["rois"] == counted["fc_macs"] and
+              per_roi * counted8["rois"] == counted8["fc_macs"],
+              f"{name}: fc multiply-adds are not {per_roi} per proposal")
+        reference["fc_macs_per_roi"] = per_roi
+        reference["rois_per_image_max"] = model.rpn.post_nms_top_n()
+        return counted, counted8
+    for key in ("fc_macs", "fc_macs_module_hooks", "matmul_macs_torch"):
+        check(counted8[key] == BATCH_CHECK * counted[key],
+              f"{name}: batch {BATCH_CHECK} {key} {counted8[key]}, batch 1 {counted[key]}")
+    reference["fc_macs"] = counted["fc_macs"]
+    if spec.staged:
+        reference["fc_macs_module_hooks"] = counted["fc_macs_module_hooks"]
+    else:
         # The zoo's fc_macs have always been nn.Linear hooks; every linear layer of these
         # networks is a module call, so both counts agree.
         check(counted["fc_macs"] == counted["fc_macs_module_hooks"],
-              f"{name}: fc {counted['fc_macs']}, nn.Linear hooks {counted['fc_macs_module_hooks']}")
-    else:
-        reference["fc_macs_module_hooks"] = counted["fc_macs_module_hooks"]
-    # Batch 8 scales every count by exactly 8 in torch (the detectors' linear layers run on
-    # region proposals, whose number depends on the image, so there only per proposal).
-    check(counted8["conv_macs"] == BATCH_CHECK * counted["conv_macs"],
-          f"{name}: batch {BATCH_CHECK} conv {counted8['conv_macs']}, batch 1 {counted['conv_macs']}")
-    if "rois" in counted:
-        per_roi = counted["fc_macs"] // counted["rois"]
-        check(per_roi * counted["rois"] == counted["fc_macs"] and
-              per_roi * counted8["rois"] == counted8["fc_macs"],
-              f"{name}: fc multiply-adds are not a multiple of the proposals")
-        # How many proposals reach the box head depends on the image (NMS), so only the
-        # multiply-adds per proposal and the model's limit are recorded.
-        reference["fc_macs_per_roi"] = per_roi
-        reference["rois_per_image_max"] = model.rpn.post_nms_top_n()
-    else:
-        for key in ("fc_macs", "fc_macs_module_hooks", "matmul_macs_torch"):
-            check(counted8[key] == BATCH_CHECK * counted[key],
-                  f"{name}: batch {BATCH_CHECK} {key} {counted8[key]}, batch 1 {counted[key]}")
+              f"{name}: fc {counted['fc_macs']}, "
+              f"nn.Linear hooks {counted['fc_macs_module_hooks']}")
+    return counted, counted8
 
-    if spec.task == "detection":
-        output_names = counted["output_names"]
-    else:
-        output_names = ["output"]
-        reference["output_shape"] = counted["output_shape"]
-    graph, constant_elements = prepare_graph(model, spec, 1, output_names)
 
+def check_graph_contents(name, spec, model, graph, constant_elements, reference):
     bn_nodes = count_ops(graph, "BatchNormalization")
     check(bn_nodes == reference["bn_modules"],
           f"{name}: {bn_nodes} BatchNormalization nodes for {reference['bn_modules']} modules")
     shapes = static_shapes(graph)
     static_shape_nodes = [n.name for n in graph.graph.node
                           if n.op_type == "Shape" and n.input[0] in shapes]
-    check(not static_shape_nodes, f"{name}: Shape of fixed shapes left: {static_shape_nodes[:3]}")
+    check(not static_shape_nodes,
+          f"{name}: Shape of fixed shapes left: {static_shape_nodes[:3]}")
     if spec.task != "detection":
         check(count_ops(graph, "Shape") == 0, f"{name}: Shape nodes left after folding")
     initializer_names = [t.name for t in graph.graph.initializer]
@@ -975,21 +1009,37 @@ def export_one(name, spec, zoo_ops):
           f"{reference['params_torch']} parameters + {reference['bn_stats']} BN statistics + "
           f"{constant_elements} folded constants + {gathered} gathered position biases")
     reference["float_initializer_elements"] = elements
+    if spec.staged:
+        reference["float_constant_elements"] = constant_elements
+        reference["gathered_position_bias_elements"] = gathered
 
+
+def graph_macs_reference(name, spec, graph, reference, counted):
+    """Checks the graph's products against torch's; adds the attention products."""
     products, dynamic_products = graph_products(graph)
     check(products["conv"] == reference["conv_macs"],
           f"{name}: graph Conv {products['conv']} multiply-adds, torch {reference['conv_macs']}")
     if "fc_macs" in reference:
         check(products["fc"] == reference["fc_macs"],
               f"{name}: graph weight products {products['fc']}, torch fc {reference['fc_macs']}")
-    if spec.task != "detection":
+    if "fc_macs_per_roi" in reference:
+        check(products["fc_per_dynamic_row"] == reference["fc_macs_per_roi"],
+              f"{name}: graph box head {products['fc_per_dynamic_row']} multiply-adds per row, "
+              f"torch {reference['fc_macs_per_roi']} per proposal")
+    if spec.task == "detection":
+        if dynamic_products:
+            reference["products_with_dynamic_shapes"] = dynamic_products
+    else:
         check(not dynamic_products, f"{name}: products with unknown shapes {dynamic_products}")
         check(products["matmul"] == counted["matmul_macs_torch"],
               f"{name}: graph matmul {products['matmul']}, torch {counted['matmul_macs_torch']}")
-    elif dynamic_products:
-        reference["products_with_dynamic_shapes"] = dynamic_products
+    if spec.staged:
+        reference["matmul_macs"] = products["matmul"]
+        reference["matmul_nodes"] = products["matmul_nodes"]
+    return products
 
-    strip_float_data(graph)
+
+def graph_outputs_reference(name, spec, graph, reference, zoo_ops):
     outputs = onnx_output_shapes(graph)
     if spec.task == "detection":
         reference["outputs"] = outputs
@@ -1000,36 +1050,36 @@ def export_one(name, spec, zoo_ops):
             reference["onnx_ops_in_subgraphs"] = subgraph_ops
     else:
         # ONNX's own shape inference on the final file must reach torch's output shape.
-        output_dims = outputs["output"]
-        check(output_dims == reference["output_shape"],
-              f"{name}: ONNX infers output {output_dims}, torch gives {reference['output_shape']}")
-
+        check(outputs["output"] == reference["output_shape"],
+              f"{name}: ONNX infers output {outputs['output']}, "
+              f"torch gives {reference['output_shape']}")
     if spec.staged:
         reference["task"] = spec.task
         reference["input_shape"] = input_shape(spec)
-        reference["float_constant_elements"] = constant_elements
-        reference["gathered_position_bias_elements"] = gathered
-        reference["matmul_macs"] = products["matmul"]
-        reference["matmul_nodes"] = products["matmul_nodes"]
         reference["onnx_ops"] = op_counts(graph.graph)
         all_ops = set(reference["onnx_ops"]) | set(reference.get("onnx_ops_in_subgraphs", {}))
         reference["onnx_ops_not_in_zoo"] = sorted(all_ops - zoo_ops)
-    if name in PUBLISHED_GFLOPS:
-        reference["published_gflops"] = PUBLISHED_GFLOPS[name]
 
-    if name in BATCH8_EXPORTS:
-        graph8, _ = prepare_graph(model, spec, BATCH_CHECK, output_names)
-        products8, _ = graph_products(graph8)
-        for key in ("conv", "fc", "matmul"):
-            check(products8[key] == BATCH_CHECK * products[key],
-                  f"{name}: batch {BATCH_CHECK} graph {key} {products8[key]}, batch 1 {products[key]}")
-        reference["batch8"] = {
-            "input_shape": input_shape(spec, BATCH_CHECK),
-            "conv_macs": counted8["conv_macs"],
-            "fc_macs": counted8["fc_macs"],
-            "matmul_macs": products8["matmul"],
-        }
 
+def batch8_reference(name, spec, model, output_names, products, counted8):
+    """Exports again at batch 8 and checks that the graph's products scale by 8."""
+    graph8, _ = prepare_graph(model, spec, BATCH_CHECK, output_names)
+    products8, _ = graph_products(graph8)
+    for key in ("conv", "fc", "matmul"):
+        check(products8[key] == BATCH_CHECK * products[key],
+              f"{name}: batch {BATCH_CHECK} graph {key} {products8[key]}, "
+              f"batch 1 {products[key]}")
+    check(products8["conv"] == counted8["conv_macs"] and products8["fc"] == counted8["fc_macs"],
+          f"{name}: batch {BATCH_CHECK} graph and torch disagree")
+    return {
+        "input_shape": input_shape(spec, BATCH_CHECK),
+        "conv_macs": products8["conv"],
+        "fc_macs": products8["fc"],
+        "matmul_macs": products8["matmul"],
+    }
+
+
+def write_model_file(name, spec, graph):
     graph.producer_name = "neuralpower tools/export_torchvision_zoo.py (torch.onnx)"
     graph.doc_string = f"torchvision {torchvision.__version__} {name}, weights stripped"
     data = graph.SerializeToString()
@@ -1040,12 +1090,37 @@ def export_one(name, spec, zoo_ops):
     stale = os.path.join(other, name + ".onnx")
     if os.path.exists(stale):
         os.remove(stale)
+    return path, len(data), changed
+
+
+def export_one(name, spec, zoo_ops):
+    model = build_model(name, spec)
+    reference = parameter_reference(name, spec, model)
+    counted, counted8 = torch_macs_reference(name, spec, model, reference)
+    if spec.task == "detection":
+        output_names = counted["output_names"]
+    else:
+        output_names = ["output"]
+        reference["output_shape"] = counted["output_shape"]
+
+    graph, constant_elements = prepare_graph(model, spec, 1, output_names)
+    check_graph_contents(name, spec, model, graph, constant_elements, reference)
+    products = graph_macs_reference(name, spec, graph, reference, counted)
+    strip_float_data(graph)
+    graph_outputs_reference(name, spec, graph, reference, zoo_ops)
+    if name in PUBLISHED_GFLOPS:
+        reference["published_gflops"] = PUBLISHED_GFLOPS[name]
+    if name in BATCH8_EXPORTS:
+        reference["batch8"] = batch8_reference(name, spec, model, output_names, products,
+                                               counted8)
+
+    path, size, changed = write_model_file(name, spec, graph)
     if spec.staged:
         reference["file"] = os.path.relpath(path, REPO_ROOT)
     total = reference["conv_macs"] + reference.get("fc_macs", 0) + products["matmul"]
-    print(f"{name:34s} {len(data):7d} bytes  params {reference['params_torch']:>11,}  "
-          f"conv+fc+matmul {total / 1e9:8.3f} GMAC"
-          f"{'  (written)' if changed else ''}", flush=True)
+    print(f"{name:34s} {size:7d} bytes  params {reference['params_torch']:>11,}  "
+          f"conv+fc+matmul {total / 1e9:8.3f} GMAC{'  (written)' if changed else ''}",
+          flush=True)
     return reference
 
 
