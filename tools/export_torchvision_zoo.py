@@ -223,10 +223,10 @@ BATCH8_EXPORTS = ("resnext50_32x4d", "vit_b_16", "swin_t", "maxvit_t")
 # Float Constant nodes larger than this become (cleared) initializers; scalars such as
 # GELU's sqrt(2) stay constants.
 MAX_KEPT_FLOAT_CONSTANT = 16
-# Integer results larger than this are not folded: they keep their data in the file, and
-# the one such case (Faster R-CNN's per-anchor pyramid level, 21,285 int64) is cheaper as
-# the few nodes that compute it.
-MAX_FOLDED_INTEGER_ELEMENTS = 1024
+# Folding leaves integer constants with their data in the file; one larger than this
+# (Faster R-CNN's pyramid level of each anchor, 21,285 int64) stays the few nodes that
+# compute it instead.
+MAX_KEPT_INTEGER_CONSTANT = 1024
 
 
 def check(condition, message):
@@ -655,8 +655,9 @@ def evaluate_constant_node(node, args):
     return None
 
 
-def fold_constants_once(model, shapes):
-    """One pass: replaces constant-input nodes (and Shape of fixed shapes) by Constants."""
+def fold_constants_once(model, shapes, unfolded):
+    """One pass: replaces constant-input nodes (and Shape of fixed shapes) by Constants,
+    except those making the tensors in unfolded."""
     values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer
               if t.data_type == onnx.TensorProto.INT64}
     folded = 0
@@ -675,9 +676,7 @@ def fold_constants_once(model, shapes):
                 not any(True for _ in subgraphs(node)):
             outputs = evaluate_constant_node(node, [values[i] if i else None
                                                     for i in node.input])
-        if outputs is None or any(np.asarray(v).dtype.kind != "f" and
-                                  np.asarray(v).size > MAX_FOLDED_INTEGER_ELEMENTS
-                                  for v in outputs):
+        if outputs is None or any(o in unfolded for o in node.output):
             nodes.append(node)
             continue
         folded += 1
@@ -709,12 +708,23 @@ def remove_dead_nodes(model):
 
 
 def fold_constants(model):
-    """Folds until nothing changes: each folded Reshape target can fix further shapes."""
+    """Folds until nothing changes (each folded Reshape target can fix further shapes), then
+    again from the exported graph without the large integer constants that remained."""
+    exported = onnx.ModelProto()
+    exported.CopyFrom(model)
+    unfolded = set()
     while True:
-        folded = fold_constants_once(model, static_shapes(model))
+        while fold_constants_once(model, static_shapes(model), unfolded):
+            remove_dead_nodes(model)
         remove_dead_nodes(model)
-        if not folded:
+        large = {n.output[0] for n in model.graph.node if n.op_type == "Constant" and
+                 n.attribute[0].name == "value" and
+                 n.attribute[0].t.data_type != onnx.TensorProto.FLOAT and
+                 math.prod(n.attribute[0].t.dims) > MAX_KEPT_INTEGER_CONSTANT} - unfolded
+        if not large:
             return
+        unfolded |= large
+        model.CopyFrom(exported)
 
 
 def large_float_constants_to_initializers(model):
