@@ -1120,6 +1120,12 @@ def export_one(name, spec, zoo_ops):
     graph_outputs_reference(name, spec, graph, reference, zoo_ops)
     if name in PUBLISHED_GFLOPS:
         reference["published_gflops"] = PUBLISHED_GFLOPS[name]
+    if spec.published_params == "with_aux":
+        # What the published figures were measured on: the segmenters' auxiliary heads run in
+        # inference too (Inception's do not).
+        with_aux = torch_reference(build_model(name, spec, **spec.aux), spec, 1)
+        reference["macs_with_aux"] = sum(with_aux[key] for key in
+                                         ("conv_macs", "fc_macs", "matmul_macs_torch"))
     if name in BATCH8_EXPORTS:
         reference["batch8"] = batch8_reference(name, spec, model, output_names, products,
                                                counted8)
