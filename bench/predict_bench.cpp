@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "neuralpower/compiled_model.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"
 #include "synthetic_rows.hpp"

@@ -10,7 +10,7 @@
 #include "neuralpower/cost.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::bench {
 
@@ -29,7 +29,7 @@ inline std::vector<LayerMeasurement> synthetic_rows(const std::vector<std::strin
         if (!is_modelled_kind(net.layer(id).kind)) continue;
         const LayerCost c = layer_cost(net, id);
         LayerMeasurement m;
-        m.kind = std::string(to_string(net.layer(id).kind));
+        m.kind = net.layer(id).kind;
         m.config = name + "/" + net.layer(id).name + "/" + std::to_string(batch);
         m.features = named_features(net, id);
         const double compute = static_cast<double>(c.flops) / 50e12;

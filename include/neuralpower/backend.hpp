@@ -12,17 +12,6 @@
 
 namespace np {
 
-// The layer cannot run on this backend (kind, attribute or data type not supported).
-class UnsupportedLayer : public Error {
- public:
-  using Error::Error;
-};
-// The layer does not fit in the device's memory.
-class DeviceOutOfMemory : public Error {
- public:
-  using Error::Error;
-};
-
 struct DeviceInfo {
   std::string backend;          // "cpu", "cuda"
   std::string name;             // "NVIDIA H100 80GB HBM3", "Intel(R) Xeon(R) ..."
@@ -83,12 +72,11 @@ class Backend {
                                                  const RunSettings& settings) = 0;
   virtual std::unique_ptr<PreparedNetwork> prepare_network(const Network& net,
                                                            const RunSettings& settings) = 0;
+  // A run with `settings` as the data names it: the device, with whatever changes its speed as
+  // much as another chip would (the CPU's thread count), and the math mode.
+  virtual std::string run_device_name(const RunSettings&) const { return device().name; }
+  virtual std::string math_mode(const RunSettings&) const { return "strict"; }
 };
-
-// Backends compiled into this build ("cpu", and "cuda" when built with NP_CUDA).
-std::vector<std::string> compiled_backends();
-// Throws np::Error naming the backend when it is not compiled in or finds no device.
-std::unique_ptr<Backend> make_backend(const std::string& name, int device_index = 0);
 
 // What `neuralpower devices` prints about one backend: compiled in, devices found and why not.
 struct BackendStatus {
@@ -97,6 +85,14 @@ struct BackendStatus {
   std::vector<DeviceInfo> devices;
   std::string message;  // e.g. "no CUDA device: cudaGetDeviceCount returned ..."
 };
-std::vector<BackendStatus> probe_backends();
+
+// Defaults that differ from one backend to another; each backend provides its own
+// (backend_registry.hpp: backend_defaults).
+struct BackendDefaults {
+  // Sampling plans drop configurations above this many FLOPs (0: no cap): a CPU runs a
+  // 20-GFLOP layer in about a second per core, so bigger ones would take a plan's time for a
+  // handful of rows; a GPU has no such limit.
+  int64_t max_plan_flops = 0;
+};
 
 }  // namespace np

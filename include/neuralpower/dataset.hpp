@@ -8,23 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "neuralpower/layer.hpp"
+#include "neuralpower/platform.hpp"
+
 namespace np {
 
-// Where and how a row was measured.
-struct Platform {
-  std::string device;           // "NVIDIA H100 80GB HBM3", "Intel Xeon ... (1 thread)"
-  std::string backend;          // "cuda", "cpu"
-  std::string dtype = "fp32";   // data type of the run
-  std::string math_mode;        // "tf32-allowed", "fp32-strict", ...
-  std::string driver;           // GPU driver or kernel version
-  std::string runtime_version;  // CUDA runtime, oneDNN version
-  std::string library_version;  // cuDNN / cuBLAS versions
-  std::string tool_version;     // neuralpower version
-  std::string clocks_locked;    // "yes", "no", "unknown"
-};
-
 struct LayerMeasurement {
-  std::string kind;            // layer kind name (layer.hpp)
+  LayerKind kind = LayerKind::conv;
   std::string config;          // the configuration, canonical text (resume key)
   std::string source_network;  // empty for random configurations
   std::string source_layer;
@@ -63,8 +53,7 @@ struct Dataset {
 // naming the file, the line and the column.
 Dataset read_dataset(const std::string& path);
 Dataset parse_dataset(const std::string& text, const std::string& display_name);
-
-// Splits one CSV line (RFC 4180 quoting) into cells.
-std::vector<std::string> split_csv_line(const std::string& line);
+// Several datasets read one after the other into one.
+Dataset read_datasets(const std::vector<std::string>& paths);
 
 }  // namespace np

@@ -19,6 +19,10 @@ struct EprScore {
   std::vector<int> ranks;  // 1 = best (lowest M), per candidate
 };
 
+struct EprOptions {
+  std::vector<double> alphas{1, 2, 3, 4};
+};
+
 std::vector<EprScore> energy_precision_ratio(const std::vector<EprCandidate>& candidates,
                                              const std::vector<double>& alphas);
 

@@ -11,6 +11,7 @@
 // paper's accuracy = 100% - RMSPE (88.24% runtime, 88.34% power, 97.21% energy in the paper).
 // Missing measurements stay missing: a network without a measured value is left out of that
 // value's RMSPE, and the count of networks used is reported with it.
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,7 +51,7 @@ Rmspe rmspe(const std::vector<std::optional<double>>& predicted,
 struct LayerComparison {
   int id = 0;
   std::string name;
-  std::string kind;
+  LayerKind kind = LayerKind::conv;
   double measured_ms = 0;  // T_n
   std::optional<double> predicted_ms;
   std::optional<double> paleo_ms;
@@ -86,5 +87,18 @@ struct EvaluationSummary {
   Rmspe paleo_vs_measured;  // the baseline's runtime, when --gpu was given
 };
 EvaluationSummary summarize(const std::vector<NetworkEvaluation>& evaluations);
+
+struct Evaluation {
+  std::vector<NetworkEvaluation> networks;
+  EvaluationSummary summary;
+  bool paleo = false;  // a GPU was given: the Paleo columns are filled
+};
+
+// Every measured network of the nets files (`profile nets`), each reloaded from its spec at
+// its measured batch and evaluated against the model; `gpu` adds the Paleo column. Networks
+// whose measurement failed are skipped and said so on `log`, as are nets files measured on
+// another platform than the model's. Throws np::Error when no network is left to evaluate.
+Evaluation evaluate_measurements(const std::vector<std::string>& nets_files, const ModelFile& model,
+                                 const GpuSpec* gpu, std::ostream* log = nullptr);
 
 }  // namespace np

@@ -9,7 +9,9 @@
 // Every kind that costs time has its own model; zero-cost kinds (input, reshape, flatten,
 // dropout, identity, cast) have none. Features are plain numbers from the layer's shapes and
 // attributes, named so that datasets, model files and reports can show them.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <initializer_list>
 #include <map>
 #include <span>
@@ -69,7 +71,11 @@ LayerFeatures layer_features(const Network& net, int id);
 // The same as name -> value (features and special terms together): a dataset row's features.
 std::map<std::string, double> named_features(const Network& net, int id);
 
-// x_P = [x, log2(max(x, 1))]: the power model's features.
+// log2(max(x, 1)): the log terms of the power model's features, and the inputs of log-log
+// runtime models. Training and prediction must compute it alike, so both call this.
+inline double log_feature(double x) { return std::log2(std::max(x, 1.0)); }
+
+// x_P = [x, log_feature(x)]: the power model's features.
 std::vector<double> power_features(std::span<const double> runtime_features);
 FeatureValues power_feature_values(std::span<const double> runtime_features);
 

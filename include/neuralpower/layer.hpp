@@ -51,23 +51,28 @@ struct InputAttrs {
   Shape sample_shape;  // shape without the batch dim, e.g. {3, 224, 224}
 };
 
-struct ConvAttrs {
-  int64_t out_channels = 0;
+// The sliding window conv and pool share: kernel, stride and padding over height and width.
+struct Window {
   int64_t kernel_h = 1, kernel_w = 1;
   int64_t stride_h = 1, stride_w = 1;
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+
+  bool has_padding() const { return pad_top || pad_left || pad_bottom || pad_right; }
+  // Sets the window part of a ConvAttrs or PoolAttrs.
+  void set_window(const Window& window) { *this = window; }
+};
+
+struct ConvAttrs : Window {
+  int64_t out_channels = 0;
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
   bool bias = true;
 };
 
 enum class PoolMode { max, avg };
-struct PoolAttrs {
+struct PoolAttrs : Window {
   PoolMode mode = PoolMode::max;
   bool global = false;  // kernel = whole spatial extent
-  int64_t kernel_h = 1, kernel_w = 1;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   bool ceil_mode = false;
   bool count_include_pad = false;
 };

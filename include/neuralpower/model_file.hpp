@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "neuralpower/dataset.hpp"
 #include "neuralpower/layer.hpp"
 #include "neuralpower/model_selection.hpp"
+#include "neuralpower/platform.hpp"
 
 namespace np {
 

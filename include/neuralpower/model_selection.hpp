@@ -24,8 +24,9 @@
 
 #include <Eigen/Core>
 
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 #include "neuralpower/polynomial.hpp"
+#include "neuralpower/seed.hpp"
 
 namespace np {
 
@@ -67,7 +68,7 @@ struct TrainingData {
 struct SelectionOptions {
   int max_degree = 4;
   int folds = 10;  // fewer when there are fewer rows
-  std::uint64_t seed = 20170711;
+  std::uint64_t seed = kDefaultSeed;
   LambdaRule lambda_rule = LambdaRule::min_error;
   LassoOptions lasso;            // num_lambdas, lambda_min_ratio, tolerance, max_passes
   std::size_t max_terms = 5000;  // candidate columns allowed at max_degree

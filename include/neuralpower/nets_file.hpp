@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "neuralpower/dataset.hpp"
+#include "neuralpower/layer.hpp"
+#include "neuralpower/platform.hpp"
 
 namespace np {
 
@@ -18,7 +19,7 @@ inline constexpr int kNetsFileVersion = 1;
 struct MeasuredLayer {
   int id = 0;  // layer id in the network
   std::string name;
-  std::string kind;
+  LayerKind kind = LayerKind::conv;
   double runtime_ms = 0;           // T_n: in place, inside the network run, one run
   std::optional<double> power_w;   // P_n: a power window over the layer run alone
   std::optional<double> window_s;  // length of that window
@@ -50,12 +51,13 @@ struct MeterInfo {
   std::optional<double> idle_power_w;
 };
 
+// The settings of the run, as recorded (MeasureOptions and RunSettings hold their defaults).
 struct MeasurementSettings {
-  int trials = 15;
-  int warmup = 5;
-  double min_trial_ms = 10;
-  double power_window_s = 1.0;
-  int threads = 1;
+  int trials = 0;
+  int warmup = 0;
+  double min_trial_ms = 0;
+  double power_window_s = 0;
+  int threads = 0;
 };
 
 struct NetsFile {

@@ -2,7 +2,11 @@
 // `neuralpower show`: a network's layers with shapes and analytical costs.
 #include <string>
 
+#include <vector>
+
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
+#include "neuralpower/table.hpp"
 
 namespace np {
 
@@ -13,5 +17,10 @@ std::string network_json(const Network& net);
 // Aligned table for people, with SI units and a totals row.
 std::string network_table(const Network& net);
 std::string network_csv(const Network& net);
+// `neuralpower zoo`: the shipped networks and where they are.
+std::string zoo_report(const std::string& zoo_folder, const std::vector<ZooEntry>& entries);
+
+// One of the three as `format` asks (markdown is not offered: the table).
+std::string network_report(const Network& net, OutputFormat format);
 
 }  // namespace np

@@ -16,8 +16,12 @@
 #include <vector>
 
 #include "neuralpower/network.hpp"
+#include "neuralpower/predict.hpp"
 
 namespace np {
+
+// The GPU `predict --baseline paleo` assumes without --gpu.
+inline constexpr const char* kDefaultPaleoGpu = "h100-sxm";
 
 struct GpuSpec {
   std::string id;
@@ -52,5 +56,9 @@ struct PaleoLayerTime {
 std::vector<PaleoLayerTime> paleo_layer_times(const Network& net, const GpuSpec& gpu,
                                               const PaleoOptions& options = {});
 double paleo_network_ms(const Network& net, const GpuSpec& gpu, const PaleoOptions& options = {});
+
+// The baseline's per-layer times as a prediction (runtime only): what `predict --baseline
+// paleo` reports.
+NetworkPrediction paleo_prediction(const Network& net, const GpuSpec& gpu);
 
 }  // namespace np

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "neuralpower/backend.hpp"
+
 namespace np {
 
 // Side readings taken with every energy sample; missing values stay missing.
@@ -36,9 +38,22 @@ class PowerMeter {
   virtual void unlock_clocks() {}
 };
 
-// The meter that goes with a backend's device ("cuda" -> NVML, "cpu" -> RAPL), or a "none"
-// meter that says why nothing is readable.
-std::unique_ptr<PowerMeter> make_power_meter(const std::string& backend, int device_index = 0);
+// A "none" meter that says why nothing is readable.
 std::unique_ptr<PowerMeter> make_null_power_meter(const std::string& reason);
+
+// What a meter says about itself (`neuralpower devices`, the nets file's meter block).
+struct MeterStatus {
+  std::string name;
+  bool available = false;
+  std::string status;
+  double update_period_ms = 0;
+};
+MeterStatus meter_status(const PowerMeter& meter);
+
+// One backend as `neuralpower devices` reports it: its devices and its power meter.
+struct DeviceReport {
+  BackendStatus backend;
+  MeterStatus meter;
+};
 
 }  // namespace np

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "neuralpower/compiled_model.hpp"
 #include "neuralpower/model_file.hpp"
 #include "neuralpower/network.hpp"
 
@@ -23,9 +24,14 @@ struct LayerPrediction {
   double runtime_ms = 0;
   std::optional<double> power_w;    // missing when no power model covers the layer
   std::optional<double> energy_mj;  // W x ms = mJ
+  uint32_t estimate_flags = 0;      // LayerEstimate::Flag bits
   // "zero-cost", "unmodelled", "no-model", "no-power-model", "clamped", "power-clamped",
   // "extrapolated:<feature>"
   std::vector<std::string> flags;
+  // A model (not a default of zero) gave the runtime.
+  bool has_runtime_model() const {
+    return (estimate_flags & (LayerEstimate::kNoModel | LayerEstimate::kUnmodelled)) == 0;
+  }
 };
 
 struct NetworkPrediction {
@@ -41,5 +47,27 @@ struct NetworkPrediction {
 
 NetworkPrediction predict_network(const Network& net, const ModelFile& model,
                                   const std::string& model_name);
+
+// Eqs. 3-5 over per-layer values, for predictions and measurements alike: T = sum T_n; over
+// the layers that have a power, E = sum P_n T_n and P = E / their runtime.
+class EnergySum {
+ public:
+  void add(double runtime_ms, const std::optional<double>& power_w);
+  double runtime_ms() const { return runtime_ms_; }
+  double powered_runtime_ms() const { return powered_ms_; }
+  double runtime_without_power_ms() const { return unpowered_ms_; }
+  // Missing when no layer with a runtime has a power.
+  std::optional<double> power_w() const;
+  std::optional<double> energy_mj() const;
+
+ private:
+  double runtime_ms_ = 0, powered_ms_ = 0, unpowered_ms_ = 0, energy_mj_ = 0;
+};
+
+// The model file predict reads without --model: $NEURALPOWER_MODEL, else the shipped H100
+// fp32 model.
+std::string default_model_path();
+// How reports name a model file: "cpu.json (AMD EPYC (1 thread), fp32)".
+std::string model_label(const std::string& path, const ModelFile& model);
 
 }  // namespace np

@@ -13,20 +13,21 @@
 // for a seed, de-duplicated by that text and shuffled with the seed, so that any prefix (a run
 // capped by count or cut short by its time budget) is a fair sample of the whole plan.
 #include <cstdint>
-#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "neuralpower/network.hpp"
+#include "neuralpower/seed.hpp"
 
 namespace np {
 
 // One configuration to measure.
 struct LayerConfig {
-  std::string config;          // canonical text (config_text), the resume key
-  std::string kind;            // layer kind name
-  Network net;                 // input layers, then the measured layer (the last one)
-  std::string source_network;  // plan nets: the zoo network it came from; empty for random
+  std::string config;                // canonical text (config_text), the resume key
+  LayerKind kind = LayerKind::conv;  // of the measured layer
+  Network net;                       // input layers, then the measured layer (the last one)
+  std::string source_network;        // plan nets: the zoo network it came from; empty for random
   std::string source_layer;
   int64_t tensor_bytes = 0;  // inputs + output + weights, in the network's data type
   int64_t flops = 0;
@@ -55,7 +56,7 @@ struct PlanOptions {
   bool include_test_networks =
       false;                    // allows held-out networks in `networks`, adds them by default
   int64_t random_count = 1000;  // random configurations drawn (before the caps)
-  uint64_t seed = 20170711;
+  uint64_t seed = kDefaultSeed;
   int64_t max_configs = 0;                      // 0: no cap
   int64_t max_tensor_bytes = int64_t{4} << 30;  // drop configurations above (0: no cap)
   int64_t max_flops = 0;                        // drop configurations above (0: no cap)
@@ -74,31 +75,5 @@ struct Plan {
 // Throws np::Error naming the network when a held-out network is asked for without
 // include_test_networks, or when a network cannot be loaded.
 Plan make_plan(const PlanOptions& options);
-
-// The one-layer network of layer `id` of `net`: an input layer per distinct input (named x0,
-// x1, ...) with that input's sample shape, then the layer itself (named after its kind), at
-// the network's batch and data type. Its features equal those of the layer in `net`.
-Network extract_layer(const Network& net, int id);
-
-// Canonical text of the last layer of a one-layer network: kind, input shapes (batch
-// included), attributes and data type, e.g.
-//   "conv in=8x3x224x224 out=64 k=11x11 s=4x4 p=2,2,2,2 d=1x1 g=1 bias=1 fp32".
-// Layer names and source op names do not enter it, so the same layer from two networks (or
-// drawn at random) has the same text.
-std::string config_text(const Network& one_layer_net);
-
-// Random one-layer networks from realistic ranges per kind (docs/profiling.md lists them):
-// deterministic for a seed, neither de-duplicated nor capped (make_plan does that). Kinds are
-// drawn with fixed weights, conv the most frequent.
-class RandomLayerSampler {
- public:
-  RandomLayerSampler(uint64_t seed, DataType dtype);
-  Network next();  // a valid network with shapes inferred
-
- private:
-  std::mt19937_64 engine_;
-  DataType dtype_;
-  int64_t drawn_ = 0;
-};
 
 }  // namespace np

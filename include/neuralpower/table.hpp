@@ -1,10 +1,16 @@
 #pragma once
 // Tabular output shared by every command: aligned text for people, CSV and markdown for tools.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace np {
+
+// What every command's --format chooses.
+enum class OutputFormat { table, csv, json, markdown };
+std::string_view to_string(OutputFormat format);
 
 enum class Align { left, right };
 
@@ -35,7 +41,10 @@ std::string with_thousands(int64_t value);
 std::string si(double value, const std::string& unit = "");
 // Fixed decimals: fixed(3.14159, 2) -> "3.14"
 std::string fixed(double value, int decimals);
-// RFC 4180 quoting for one CSV cell.
-std::string csv_cell(const std::string& text);
+// The same, or "-" for a value that is missing (not measured, not predicted).
+std::string fixed_or_dash(const std::optional<double>& value, int decimals);
+
+// The table as `format` asks: text for table, CSV, markdown (json is not a table's: text).
+std::string render(const Table& table, OutputFormat format);
 
 }  // namespace np

@@ -12,18 +12,18 @@
 namespace np {
 
 struct TrainOptions {
-  std::vector<LayerKind> kinds;  // empty: every modelled kind with enough rows
-  int max_degree = 4;            // runtime models
-  int power_max_degree = 2;      // power models over [x, log2 x]: the paper's degree 2 (Table 3);
-                                 // degree 4 over 20 conv features would be 10,625 candidate terms
-  int folds = 10;
+  std::vector<LayerKind> kinds;                    // empty: every modelled kind with enough rows
+  int max_degree = SelectionOptions{}.max_degree;  // runtime models
+  int power_max_degree = 2;  // power models over [x, log2 x]: the paper's degree 2 (Table 3);
+                             // degree 4 over 20 conv features would be 10,625 candidate terms
+  int folds = SelectionOptions{}.folds;
   std::vector<TargetTreatment> treatments{TargetTreatment::raw, TargetTreatment::relative,
                                           TargetTreatment::log};
   // Also fit runtime as log y = polynomial(log2 x) ("log-log") and keep it when its CV RMSPE is
   // lower than the best of `treatments`.
   bool try_log_log = true;
   std::size_t min_rows = 10;  // a kind with fewer rows gets no model (reported)
-  std::uint64_t seed = 20170711;
+  std::uint64_t seed = kDefaultSeed;
 };
 
 struct TrainReport {

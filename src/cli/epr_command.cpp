@@ -1,15 +1,16 @@
-#include <fstream>
+// `neuralpower epr`: candidates ranked by Energy-Precision Ratio (paper eq. 9, Table 7), from a
+// CSV or from networks whose energy a model predicts.
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/network_options.hpp"
-#include "neuralpower/epr.hpp"
+#include "cli/prediction_options.hpp"
+#include "neuralpower/epr_report.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
-#include "neuralpower/table.hpp"
+#include "neuralpower/report_page.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np::cli {
 namespace {
@@ -19,58 +20,35 @@ struct EprArguments {
   std::vector<std::string> networks;  // NET=ERROR
   std::string model;
   int64_t batch = 0;
-  std::vector<double> alphas{1, 2, 3, 4};
-  int decimals = 3;
+  EprOptions options;
+  EprReportOptions report;
   OutputFormat format = OutputFormat::table;
+  std::string html;
 };
 
-std::string alpha_label(double alpha) {
-  std::ostringstream text;
-  text << alpha;
-  return text.str();
-}
-
-std::string render(const std::vector<EprCandidate>& candidates, const std::vector<EprScore>& scores,
-                   const EprArguments& args) {
-  if (args.format == OutputFormat::json) {
-    nlohmann::ordered_json doc;
-    doc["alphas"] = args.alphas;
-    doc["candidates"] = nlohmann::ordered_json::array();
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      nlohmann::ordered_json m, rank;
-      for (const auto& s : scores) {
-        m[alpha_label(s.alpha)] = s.m[i];
-        rank[alpha_label(s.alpha)] = s.ranks[i];
-      }
-      doc["candidates"].push_back({{"name", candidates[i].name},
-                                   {"error", candidates[i].error},
-                                   {"epi_mj", candidates[i].epi_mj},
-                                   {"m", m},
-                                   {"rank", rank}});
+// EPI = predicted energy / batch, for every NET=ERROR candidate.
+std::vector<EprCandidate> predicted_candidates(const EprArguments& args) {
+  if (args.networks.empty()) throw Error("give --from CSV or NET=ERROR candidates");
+  if (args.model.empty()) throw Error("NET=ERROR candidates need --model to predict EPI");
+  const ModelFile model = read_model_file(args.model);
+  std::vector<EprCandidate> candidates;
+  for (const auto& spec : args.networks) {
+    const auto eq = spec.rfind('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error("candidate '" + spec + "' is not NET=ERROR (e.g. vgg-16=7.3%)");
     }
-    nlohmann::ordered_json best;
-    for (const auto& s : scores) {
-      for (size_t i = 0; i < candidates.size(); ++i) {
-        if (s.ranks[i] == 1) best[alpha_label(s.alpha)] = candidates[i].name;
-      }
+    ImportOptions options;
+    if (args.batch > 0) options.batch = args.batch;
+    const Network net = load_network(spec.substr(0, eq), options);
+    const NetworkPrediction p = predict_network(net, model, args.model);
+    if (!p.energy_mj || p.runtime_without_power_ms > 0) {
+      throw Error("the model cannot predict the energy of '" + spec.substr(0, eq) +
+                  "' (layers without a power prediction): EPI unknown");
     }
-    doc["best"] = best;
-    return doc.dump(2) + "\n";
+    candidates.push_back({spec.substr(0, eq), parse_error_rate(spec.substr(eq + 1)),
+                          *p.energy_mj / static_cast<double>(net.batch())});
   }
-  std::vector<Column> columns{{"network"}, {"error", Align::right}, {"EPI (mJ)", Align::right}};
-  for (const auto& s : scores) columns.push_back({"M alpha=" + alpha_label(s.alpha), Align::right});
-  Table table(columns);
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    std::vector<std::string> row{candidates[i].name, fixed(100 * candidates[i].error, 2) + "%",
-                                 fixed(candidates[i].epi_mj, 1)};
-    for (const auto& s : scores) {
-      row.push_back(fixed(s.m[i], args.decimals) + (s.ranks[i] == 1 ? " *" : "  "));
-    }
-    table.add_row(row);
-  }
-  if (args.format == OutputFormat::csv) return table.to_csv();
-  if (args.format == OutputFormat::markdown) return table.to_markdown();
-  return table.to_text() + "M = Error^alpha x EPI (paper eq. 9); * marks the best per alpha\n";
+  return candidates;
 }
 
 }  // namespace
@@ -90,39 +68,26 @@ Runner add_epr_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   command->add_option("--batch", args->batch, "batch size of every network (default: its own)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  command->add_option("--alpha", args->alphas, "alpha values (default 1,2,3,4)")->delimiter(',');
-  command->add_option("--decimals", args->decimals, "decimals of M in tables")
-      ->check(CLI::Range(0, 12));
+  command->add_option("--alpha", args->options.alphas, "alpha values")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--decimals", args->report.decimals, "decimals of M in tables")
+      ->check(CLI::Range(0, 12))
+      ->capture_default_str();
+  command->add_option("--html", args->html,
+                      "also write the ranking and the error-energy chart (the paper's Figure 1) "
+                      "as one HTML file (works offline)");
   add_format_option(*command, args->format, true);
   return [args] {
-    std::vector<EprCandidate> candidates;
-    if (!args->from_csv.empty()) {
-      std::ifstream in(args->from_csv);
-      std::ostringstream text;
-      text << in.rdbuf();
-      candidates = read_epr_csv(text.str(), args->from_csv);
-    } else {
-      if (args->networks.empty()) throw Error("give --from CSV or NET=ERROR candidates");
-      if (args->model.empty()) throw Error("NET=ERROR candidates need --model to predict EPI");
-      const ModelFile model = read_model_file(args->model);
-      for (const auto& spec : args->networks) {
-        const auto eq = spec.rfind('=');
-        if (eq == std::string::npos || eq == 0) {
-          throw Error("candidate '" + spec + "' is not NET=ERROR (e.g. vgg-16=7.3%)");
-        }
-        ImportOptions options;
-        if (args->batch > 0) options.batch = args->batch;
-        const Network net = load_network(spec.substr(0, eq), options);
-        const NetworkPrediction p = predict_network(net, model, args->model);
-        if (!p.energy_mj || p.runtime_without_power_ms > 0) {
-          throw Error("the model cannot predict the energy of '" + spec.substr(0, eq) +
-                      "' (layers without a power prediction): EPI unknown");
-        }
-        candidates.push_back({spec.substr(0, eq), parse_error_rate(spec.substr(eq + 1)),
-                              *p.energy_mj / static_cast<double>(net.batch())});
-      }
+    const std::vector<EprCandidate> candidates =
+        args->from_csv.empty()
+            ? predicted_candidates(*args)
+            : read_epr_csv(read_text_file(args->from_csv, "candidates file"), args->from_csv);
+    const std::vector<EprScore> scores = energy_precision_ratio(candidates, args->options.alphas);
+    std::cout << epr_report(candidates, scores, args->format, args->report);
+    if (!args->html.empty()) {
+      write_page(args->html, epr_page(candidates, scores), "the EPR ranking");
     }
-    std::cout << render(candidates, energy_precision_ratio(candidates, args->alphas), *args);
     return 0;
   };
 }

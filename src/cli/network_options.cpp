@@ -3,6 +3,7 @@
 #include <map>
 
 #include "neuralpower/error.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::cli {
 
@@ -12,14 +13,7 @@ void NetworkArguments::add_to(CLI::App& command, bool net_required) {
                                  "or an ONNX file");
   if (net_required) net->required();
   command.add_option("--batch", batch, "batch size (overrides the network's)")
-      ->check(CLI::Validator(
-          [](const std::string& text) {
-            return text.find_first_not_of("0123456789") == std::string::npos &&
-                           text.find_first_not_of('0') != std::string::npos
-                       ? std::string()
-                       : "must be a positive integer, got '" + text + "'";
-          },
-          "POSITIVE"));
+      ->check(positive_integer());
   command.add_option("--input-shape", input_shapes,
                      "input shape: NAME=1x3x224x224, or just 1x3x224x224 for a single input");
   command.add_flag("--allow-unknown", allow_unknown,
@@ -50,12 +44,27 @@ ImportOptions NetworkArguments::import_options() const {
 Network NetworkArguments::load() const { return load_network(spec, import_options()); }
 
 void add_format_option(CLI::App& command, OutputFormat& format, bool with_markdown) {
-  std::map<std::string, OutputFormat> names{
-      {"table", OutputFormat::table}, {"csv", OutputFormat::csv}, {"json", OutputFormat::json}};
-  if (with_markdown) names["markdown"] = OutputFormat::markdown;
-  command.add_option("--format", format, "output format")
-      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
-      ->default_str("table");
+  std::vector<OutputFormat> offered{OutputFormat::table, OutputFormat::csv, OutputFormat::json};
+  if (with_markdown) offered.push_back(OutputFormat::markdown);
+  add_format_option(command, format, offered);
+}
+
+void add_format_option(CLI::App& command, OutputFormat& format,
+                       const std::vector<OutputFormat>& offered) {
+  std::map<std::string, OutputFormat> names;
+  for (OutputFormat f : offered) names[std::string(to_string(f))] = f;
+  add_choice_option(command, "--format", format, names, "output format");
+}
+
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        return text.find_first_not_of("0123456789") == std::string::npos &&
+                       text.find_first_not_of('0') != std::string::npos
+                   ? std::string()
+                   : "must be a positive integer, got '" + text + "'";
+      },
+      "POSITIVE");
 }
 
 }  // namespace np::cli

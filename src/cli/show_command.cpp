@@ -13,18 +13,7 @@ Runner add_show_command(CLI::App& app) {
   net->add_to(*command);
   add_format_option(*command, *format, false);
   return [net, format] {
-    const Network network = net->load();
-    switch (*format) {
-      case OutputFormat::json:
-        std::cout << network_json(network);
-        break;
-      case OutputFormat::csv:
-        std::cout << network_csv(network);
-        break;
-      default:
-        std::cout << network_table(network);
-        break;
-    }
+    std::cout << network_report(net->load(), *format);
     return 0;
   };
 }

@@ -209,13 +209,13 @@ std::map<std::string, double> named_features(const Network& net, int id) {
 FeatureValues power_feature_values(std::span<const double> runtime_features) {
   FeatureValues x;
   for (double v : runtime_features) x.push_back(v);
-  for (double v : runtime_features) x.push_back(std::log2(std::max(v, 1.0)));
+  for (double v : runtime_features) x.push_back(log_feature(v));
   return x;
 }
 
 std::vector<double> power_features(std::span<const double> runtime_features) {
   std::vector<double> x(runtime_features.begin(), runtime_features.end());
-  for (double v : runtime_features) x.push_back(std::log2(std::max(v, 1.0)));
+  for (double v : runtime_features) x.push_back(log_feature(v));
   return x;
 }
 

@@ -8,7 +8,7 @@
 #include <Eigen/Core>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 
 namespace np::model_detail {
 

@@ -7,7 +7,7 @@
 
 #include <Eigen/Core>
 
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 
 namespace np::model_detail {
 

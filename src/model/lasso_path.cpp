@@ -4,7 +4,7 @@
 #include "model/checks.hpp"
 #include "model/standardize.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 
 namespace np {
 namespace model_detail {

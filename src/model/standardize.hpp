@@ -13,7 +13,7 @@
 #include <Eigen/Core>
 
 #include "model/coordinate_descent.hpp"
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 
 namespace np::model_detail {
 

@@ -20,9 +20,9 @@ uint32_t extrapolated_mask(const std::vector<Range>& ranges, std::span<const dou
   return mask;
 }
 
-FeatureValues log2_values(const FeatureValues& x) {
+FeatureValues log_features(const FeatureValues& x) {
   FeatureValues out;
-  for (double v : x) out.push_back(std::log2(std::max(v, 1.0)));
+  for (double v : x) out.push_back(log_feature(v));
   return out;
 }
 
@@ -119,7 +119,7 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
     const LayerFeatures f = layer_features(net, id);
     double t =
         kind->runtime->log_inputs
-            ? kind->runtime->polynomial.evaluate(log2_values(f.features), log2_values(f.specials))
+            ? kind->runtime->polynomial.evaluate(log_features(f.features), log_features(f.specials))
             : kind->runtime->polynomial.evaluate(f.features, f.specials);
     if (!(t >= kMinRuntimeMs)) {
       t = kMinRuntimeMs;

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <sstream>
 
-#include "neuralpower/dataset.hpp"
+#include "neuralpower/csv.hpp"
 #include "neuralpower/error.hpp"
 
 namespace np {
@@ -61,36 +60,26 @@ std::vector<EprScore> energy_precision_ratio(const std::vector<EprCandidate>& ca
 }
 
 std::vector<EprCandidate> read_epr_csv(const std::string& text, const std::string& file) {
-  std::istringstream in(text);
-  std::string line;
-  if (!std::getline(in, line)) throw Error(file + ": empty file, expected name,error,epi_mj");
-  const auto header = split_csv_line(line);
+  CsvReader csv(text, file, "empty file, expected name,error,epi_mj");
   std::map<std::string, size_t> at;
-  for (size_t i = 0; i < header.size(); ++i) at[header[i]] = i;
   for (const char* column : {"name", "error", "epi_mj"}) {
-    if (!at.count(column)) {
+    const auto index = csv.column(column);
+    if (!index) {
       throw Error(file + ":1: missing column '" + std::string(column) +
                   "' (expected name,error,epi_mj)");
     }
+    at[column] = *index;
   }
   std::vector<EprCandidate> candidates;
-  int line_number = 1;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (line.empty() || line == "\r") continue;
-    const auto cells = split_csv_line(line);
-    const std::string where = file + ":" + std::to_string(line_number);
-    if (cells.size() != header.size()) {
-      throw Error(where + ": " + std::to_string(cells.size()) + " cells, the header has " +
-                  std::to_string(header.size()));
-    }
+  while (csv.next()) {
+    const auto& cells = csv.cells();
     try {
       EprCandidate c{cells[at["name"]], parse_error_rate(cells[at["error"]]),
                      parse_number(cells[at["epi_mj"]], "column 'epi_mj'")};
       if (c.epi_mj <= 0) throw Error("column 'epi_mj': must be positive");
       candidates.push_back(std::move(c));
     } catch (const Error& e) {
-      throw Error(where + ": " + e.what());
+      throw Error(csv.where() + ": " + e.what());
     }
   }
   if (candidates.empty()) throw Error(file + ": no candidates");

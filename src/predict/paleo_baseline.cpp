@@ -1,34 +1,32 @@
 #include "neuralpower/paleo_baseline.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "neuralpower/data_dir.hpp"
 #include "neuralpower/error.hpp"
+#include "neuralpower/json.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace {
 
 constexpr double kFloatBytes = 4.0;
 
-std::string data_dir() {
-  if (const char* env = std::getenv("NEURALPOWER_DATA"); env && *env) return env;
-  return std::string(NP_DATA_DIR) + "/data";
-}
+using json::Json;
+using json::ObjectReader;
 
-GpuSpec spec_from_json(const nlohmann::json& j, const std::string& where) {
+GpuSpec spec_from_json(const Json& j, const std::string& where) {
   GpuSpec spec;
   try {
-    spec.id = j.at("id").get<std::string>();
-    spec.name = j.at("name").get<std::string>();
-    spec.clock_mhz = j.at("clock_mhz").get<double>();
-    spec.peak_gflops = j.at("peak_gflops").get<double>();
-    spec.bandwidth_gbps = j.at("bandwidth_gbps").get<double>();
-    spec.source = j.at("source").get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(where + ": " + e.what());
+    ObjectReader r(j, "a GPU spec");
+    spec.id = r.required_string("id");
+    spec.name = r.required_string("name");
+    spec.clock_mhz = json::to_double(r.required("clock_mhz"), "clock_mhz");
+    spec.peak_gflops = json::to_double(r.required("peak_gflops"), "peak_gflops");
+    spec.bandwidth_gbps = json::to_double(r.required("bandwidth_gbps"), "bandwidth_gbps");
+    spec.source = r.required_string("source");
+  } catch (...) {
+    rethrow_with_context(where);
   }
   if (spec.clock_mhz <= 0 || spec.peak_gflops <= 0 || spec.bandwidth_gbps <= 0) {
     throw Error(where + ": GPU '" + spec.id + "' needs positive clock, peak and bandwidth");
@@ -36,13 +34,12 @@ GpuSpec spec_from_json(const nlohmann::json& j, const std::string& where) {
   return spec;
 }
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open '" + path + "'");
+Json read_json(const std::string& path) {
+  const std::string text = read_text_file(path);
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
+    return json::parse_strict(text);
+  } catch (...) {
+    rethrow_with_context(path);
   }
 }
 
@@ -67,13 +64,20 @@ double elements(const Shape& s) { return static_cast<double>(element_count(s)); 
 }  // namespace
 
 std::vector<GpuSpec> shipped_gpu_specs() {
-  const std::string path = data_dir() + "/gpu_specs.json";
-  const nlohmann::json doc = read_json(path);
-  if (doc.value("format", "") != "neuralpower-gpu-specs" || doc.value("version", 0) != 1) {
+  const std::string path = env_or("NEURALPOWER_DATA", shipped_path("data")) + "/gpu_specs.json";
+  const Json doc = read_json(path);
+  if (!doc.is_object() || doc.value("format", "") != "neuralpower-gpu-specs" ||
+      doc.value("version", 0) != 1) {
     throw Error(path + ": not a version-1 neuralpower-gpu-specs file");
   }
   std::vector<GpuSpec> specs;
-  for (const auto& j : doc.at("gpus")) specs.push_back(spec_from_json(j, path));
+  try {
+    for (const auto& j : ObjectReader(doc, "the file").array("gpus")) {
+      specs.push_back(spec_from_json(j, path));
+    }
+  } catch (...) {
+    rethrow_with_context(path);
+  }
   return specs;
 }
 
@@ -145,6 +149,31 @@ std::vector<PaleoLayerTime> paleo_layer_times(const Network& net, const GpuSpec&
     }
   }
   return times;
+}
+
+NetworkPrediction paleo_prediction(const Network& net, const GpuSpec& gpu) {
+  NetworkPrediction p;
+  p.network = net.name();
+  p.batch = net.batch();
+  p.model = "paleo baseline on " + gpu.name;
+  const auto times = paleo_layer_times(net, gpu);
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    if (layer.kind == LayerKind::input) continue;
+    LayerPrediction l;
+    l.id = id;
+    l.name = layer.name;
+    l.kind = layer.kind;
+    l.runtime_ms = times[static_cast<size_t>(id)].total_ms();
+    if (l.runtime_ms == 0) {
+      l.estimate_flags = LayerEstimate::kZeroCost;
+      l.flags.push_back("zero-cost");
+    }
+    p.runtime_ms += l.runtime_ms;
+    p.runtime_without_power_ms += l.runtime_ms;
+    p.layers.push_back(std::move(l));
+  }
+  return p;
 }
 
 double paleo_network_ms(const Network& net, const GpuSpec& gpu, const PaleoOptions& options) {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/measurement.hpp"
 #include "neuralpower/version.hpp"
 
 namespace np {
@@ -23,10 +23,6 @@ class SteadyClock final : public Clock {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   }
 };
-
-void check_stop(const std::atomic<bool>* stop) {
-  if (stop && stop->load()) throw Interrupted();
-}
 
 // Linear interpolation between order statistics (R's type 7, numpy's default).
 double quantile(const std::vector<double>& sorted, double q) {
@@ -119,6 +115,10 @@ class BackgroundRunner {
 };
 
 }  // namespace
+
+void check_stop(const std::atomic<bool>* stop) {
+  if (stop && stop->load()) throw Interrupted();
+}
 
 Clock& steady_clock() {
   static SteadyClock clock;
@@ -311,38 +311,19 @@ PowerWindow measure_idle_power(PowerMeter& meter, double min_seconds, Clock& clo
       min_seconds, clock, stop);
 }
 
-Platform make_platform(const DeviceInfo& device, const RunSettings& settings, bool clocks_locked) {
+Platform make_platform(const Backend& backend, const RunSettings& settings, bool clocks_locked) {
+  const DeviceInfo device = backend.device();
   Platform p;
-  p.device = device.name;
-  if (device.backend == "cpu" && device.name.find("thread") == std::string::npos) {
-    // Threads change a CPU's runtime as much as another chip would.
-    p.device += " (" + std::to_string(settings.threads) +
-                (settings.threads == 1 ? " thread)" : " threads)");
-  }
+  p.device = backend.run_device_name(settings);
   p.backend = device.backend;
   p.dtype = std::string(to_string(settings.dtype));
-  if (device.backend == "cuda") {
-    p.math_mode =
-        settings.allow_tf32 && settings.dtype == DataType::fp32 ? "tf32-allowed" : "strict";
-    if (settings.use_graphs) p.math_mode += ",graphs";
-  } else {
-    p.math_mode = "strict";
-  }
+  p.math_mode = backend.math_mode(settings);
   p.driver = device.driver;
   p.runtime_version = device.runtime_version;
   p.library_version = device.library_version;
   p.tool_version = std::string(kVersion);
   p.clocks_locked = clocks_locked ? "yes" : "no";
   return p;
-}
-
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 }  // namespace np

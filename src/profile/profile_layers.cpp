@@ -5,18 +5,11 @@
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/profile_layers.hpp"
+#include "neuralpower/utc_time.hpp"
 
 namespace np {
 namespace {
-
-// A reason goes into one CSV cell: one line.
-std::string one_line(std::string text) {
-  for (char& ch : text) {
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  }
-  return text;
-}
 
 std::string duration_text(double seconds) {
   if (!std::isfinite(seconds)) return "?";
@@ -83,18 +76,9 @@ LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerC
     }
   } catch (const Interrupted&) {
     throw;
-  } catch (const UnsupportedLayer& e) {
-    m.failed = true;
-    m.failure_reason = one_line(std::string("unsupported: ") + e.what());
-  } catch (const DeviceOutOfMemory& e) {
-    m.failed = true;
-    m.failure_reason = one_line(std::string("out of device memory: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    m.failed = true;
-    m.failure_reason = "out of host memory";
   } catch (const std::exception& e) {
     m.failed = true;
-    m.failure_reason = one_line(std::string("error: ") + e.what());
+    m.failure_reason = failure_reason(e);
   }
   if (m.failed) {
     m.runtime_ms.reset();
@@ -122,7 +106,7 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
       todo.push_back(&c);
     }
   }
-  const Platform platform = make_platform(backend.device(), options.run, options.clocks_locked);
+  const Platform platform = make_platform(backend, options.run, options.clocks_locked);
   out.check_platform(platform);
   std::ostream* log = options.log;
   if (log) {

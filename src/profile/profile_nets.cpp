@@ -4,33 +4,11 @@
 #include <ostream>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/profile_nets.hpp"
+#include "neuralpower/utc_time.hpp"
+#include "neuralpower/version.hpp"
 
 namespace np {
-namespace {
-
-std::string one_line(std::string text) {
-  for (char& ch : text) {
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  }
-  return text;
-}
-
-std::string failure_text(const std::exception& e) {
-  if (dynamic_cast<const UnsupportedLayer*>(&e))
-    return one_line(std::string("unsupported: ") + e.what());
-  if (dynamic_cast<const DeviceOutOfMemory*>(&e)) {
-    return one_line(std::string("out of device memory: ") + e.what());
-  }
-  if (dynamic_cast<const std::bad_alloc*>(&e)) return "out of host memory";
-  return one_line(e.what());
-}
-
-void check_stop(const std::atomic<bool>* stop) {
-  if (stop && stop->load()) throw Interrupted();
-}
-
-}  // namespace
 
 MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
                                 const std::string& spec, const ProfileNetsOptions& options) {
@@ -46,7 +24,7 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
     MeasuredLayer l;
     l.id = id;
     l.name = layer.name;
-    l.kind = std::string(to_string(layer.kind));
+    l.kind = layer.kind;
     m.layers.push_back(std::move(l));
   }
   try {
@@ -115,7 +93,7 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
         } catch (const Interrupted&) {
           throw;
         } catch (const std::exception& e) {
-          l.note = failure_text(e);
+          l.note = failure_reason(e);
         }
       }
     } else if (!meter.available()) {
@@ -125,7 +103,7 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
     throw;
   } catch (const std::exception& e) {
     m.failed = true;
-    m.failure_reason = failure_text(e);
+    m.failure_reason = failure_reason(e);
     m.runtime_ms.reset();
     m.power_w.reset();
     m.energy_mj.reset();
@@ -133,6 +111,63 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
       *log << "  " << m.network << " batch " << m.batch << " FAILED: " << m.failure_reason << "\n";
   }
   return m;
+}
+
+NetsFile new_nets_file(const Backend& backend, const PowerMeter& meter,
+                       const ProfileNetsOptions& options, bool clocks_locked) {
+  NetsFile file;
+  file.created = utc_now_iso8601();
+  file.tool_version = std::string(kVersion);
+  file.platform = make_platform(backend, options.run, clocks_locked);
+  file.meter.name = meter.name();
+  file.meter.available = meter.available();
+  file.meter.status = meter.status();
+  file.meter.update_period_ms = meter.update_period_ms();
+  file.settings.trials = options.measure.trials;
+  file.settings.warmup = options.measure.warmup;
+  file.settings.min_trial_ms = options.measure.min_trial_ms;
+  file.settings.power_window_s = options.measure.power_window_s;
+  file.settings.threads = options.run.threads;
+  return file;
+}
+
+ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
+                                   const std::vector<NamedNetwork>& nets, NetsFile& file,
+                                   const std::string& path, const ProfileNetsOptions& options) {
+  Clock& clock = options.clock ? *options.clock : steady_clock();
+  std::ostream* log = options.log;
+  ProfileNetsResult result;
+  try {
+    if (meter.available()) {
+      const PowerWindow idle =
+          measure_idle_power(meter, options.measure.power_window_s, clock, options.stop);
+      file.meter.idle_power_w = idle.power_w;
+      if (log) *log << "idle power: " << idle.power_w << " W\n";
+    }
+  } catch (const Interrupted&) {
+    result.interrupted = result.before_first_network = true;
+    return result;
+  } catch (const Error& e) {
+    if (log) *log << "no idle power: " << e.what() << "\n";
+  }
+  for (size_t i = 0; i < nets.size(); ++i) {
+    const auto& [spec, net] = nets[i];
+    if (log) {
+      *log << "[" << i + 1 << "/" << nets.size() << "] " << net.name() << " batch " << net.batch()
+           << "\n";
+    }
+    try {
+      file.networks.push_back(profile_network(backend, meter, net, spec, options));
+    } catch (const Interrupted&) {
+      if (!file.networks.empty()) save_nets_file(file, path);
+      result.interrupted = true;
+      break;
+    }
+    save_nets_file(file, path);  // after each network: an interruption keeps what is done
+  }
+  result.written = file.networks.size();
+  for (const auto& n : file.networks) result.failed += n.failed ? 1 : 0;
+  return result;
 }
 
 }  // namespace np

@@ -106,4 +106,21 @@ std::string network_csv(const Network& net) {
   return table.to_csv();
 }
 
+std::string zoo_report(const std::string& zoo_folder, const std::vector<ZooEntry>& entries) {
+  Table table({{"name"}, {"format"}, {"file"}});
+  for (const auto& entry : entries) table.add_row({entry.name, entry.format, entry.path});
+  return "zoo folder: " + zoo_folder + "\n\n" + table.to_text();
+}
+
+std::string network_report(const Network& net, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::json:
+      return network_json(net);
+    case OutputFormat::csv:
+      return network_csv(net);
+    default:
+      return network_table(net);
+  }
+}
+
 }  // namespace np

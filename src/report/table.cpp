@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "neuralpower/csv.hpp"
 #include "neuralpower/error.hpp"
 
 namespace np {
@@ -59,26 +60,11 @@ std::string Table::to_text() const {
   return out;
 }
 
-std::string csv_cell(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
-
 std::string Table::to_csv() const {
-  auto line = [](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
-    return out + "\n";
-  };
   std::vector<std::string> titles;
   for (const auto& c : columns_) titles.push_back(c.title);
-  std::string out = line(titles);
-  for (const auto& row : rows_) out += line(row);
+  std::string out = csv_line(titles);
+  for (const auto& row : rows_) out += csv_line(row);
   return out;
 }
 
@@ -135,6 +121,35 @@ std::string fixed(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   return buffer;
+}
+
+std::string fixed_or_dash(const std::optional<double>& value, int decimals) {
+  return value ? fixed(*value, decimals) : "-";
+}
+
+std::string_view to_string(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::table:
+      return "table";
+    case OutputFormat::csv:
+      return "csv";
+    case OutputFormat::json:
+      return "json";
+    case OutputFormat::markdown:
+      return "markdown";
+  }
+  return "table";
+}
+
+std::string render(const Table& table, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::csv:
+      return table.to_csv();
+    case OutputFormat::markdown:
+      return table.to_markdown();
+    default:
+      return table.to_text();
+  }
 }
 
 }  // namespace np

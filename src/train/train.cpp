@@ -1,34 +1,24 @@
 #include "neuralpower/train.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <ctime>
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
+#include "neuralpower/utc_time.hpp"
 #include "neuralpower/version.hpp"
 
 namespace np {
 namespace {
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return buffer;
-}
-
 double feature_of(const LayerMeasurement& m, const std::string& name) {
   const auto it = m.features.find(name);
   if (it == m.features.end()) {
-    throw Error("a " + m.kind + " row (config " + m.config + ") has no value for feature '" + name +
-                "'");
+    throw Error("a " + std::string(to_string(m.kind)) + " row (config " + m.config +
+                ") has no value for feature '" + name + "'");
   }
   return it->second;
 }
-
-double log2_at_least_one(double x) { return std::log2(std::max(x, 1.0)); }
 
 std::vector<std::string> power_feature_names(const std::vector<std::string>& base) {
   std::vector<std::string> names = base;
@@ -81,7 +71,7 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
 
   ModelFile file;
   file.platform = platform;
-  file.created = utc_now();
+  file.created = utc_now_iso8601();
   file.tool_version = std::string(kVersion);
   file.datasets = dataset_names;
   file.max_degree = options.max_degree;
@@ -97,7 +87,7 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
     const FeatureSpec& spec = feature_spec(kind);
     std::vector<const LayerMeasurement*> of_kind;
     for (const auto& m : rows) {
-      if (m.kind == to_string(kind) && m.runtime_ms && *m.runtime_ms > 0) of_kind.push_back(&m);
+      if (m.kind == kind && m.runtime_ms && *m.runtime_ms > 0) of_kind.push_back(&m);
     }
     const std::string name(to_string(kind));
     if (of_kind.size() < options.min_rows) {
@@ -147,8 +137,8 @@ ModelFile train_models(const std::vector<LayerMeasurement>& rows,
       k.runtime = summarise(runtime, spec.features);
       if (options.try_log_log) {
         TrainingData logged = runtime_data;
-        logged.features = runtime_data.features.unaryExpr(&log2_at_least_one);
-        logged.special = runtime_data.special.unaryExpr(&log2_at_least_one);
+        logged.features = runtime_data.features.unaryExpr(&log_feature);
+        logged.special = runtime_data.special.unaryExpr(&log_feature);
         const ModelSelection log_log = select_model(logged, TargetTreatment::log, selection);
         if (log_log.best().cv_rmspe < k.runtime->cv_rmspe) {
           TargetModel chosen = summarise(log_log, spec.features);

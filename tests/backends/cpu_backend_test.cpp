@@ -7,7 +7,8 @@
 #include "backends/common/canonical_data.hpp"
 #include "backends/cpu/cpu_inspect.hpp"
 #include "backends/test_nets.hpp"
-#include "neuralpower/import.hpp"
+#include "common/test_names.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::test {
 namespace {
@@ -67,7 +68,8 @@ TEST_P(CpuZoo, WholeNetworkRunsAndTimesEveryLayer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Networks, CpuZoo,
-                         ::testing::Values("resnet18", "convnext_tiny", "shufflenet_v2_x1_0"));
+                         ::testing::Values("resnet18", "convnext_tiny", "shufflenet_v2_x1_0"),
+                         ParamName());
 
 // The reference applied layer after layer from the canonical network inputs.
 std::vector<std::vector<float>> chained_reference(const Network& net) {
@@ -119,7 +121,8 @@ TEST_P(CpuZooNetworkRun, OutputsEqualTheChainedReference) {
 
 INSTANTIATE_TEST_SUITE_P(Networks, CpuZooNetworkRun,
                          ::testing::Values("resnet18", "shufflenet_v2_x1_0", "googlenet",
-                                           "mobilenet_v3_small"));
+                                           "mobilenet_v3_small"),
+                         ParamName());
 
 TEST(CpuNetwork, RunForLastsAtLeastTheRequestedTime) {
   auto built = single_layer_net(make_layer("c", LayerKind::conv, conv3x3(8)), {{1, 8, 16, 16}});

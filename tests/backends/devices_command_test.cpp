@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_runner.hpp"
-#include "neuralpower/backend.hpp"
+#include "neuralpower/backend_registry.hpp"
 
 namespace np::test {
 namespace {

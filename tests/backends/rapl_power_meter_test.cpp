@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "backends/cpu/rapl_power_meter.hpp"
+#include "neuralpower/backend_registry.hpp"
 
 namespace np::cpu {
 namespace {

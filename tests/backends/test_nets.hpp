@@ -5,16 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "common/layer_cases.hpp"
 #include "common/reference_ops.hpp"
-#include "neuralpower/backend.hpp"
+#include "neuralpower/backend_registry.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np::test {
-
-inline Layer make_layer(const std::string& name, LayerKind kind, LayerAttrs attrs,
-                        std::vector<int> inputs = {}) {
-  return {name, kind, std::string(to_string(kind)), std::move(inputs), std::move(attrs), {}};
-}
 
 // Where the layer's inputs come from: input layers (plain layout) or 1x1 convolutions of
 // them (channels-last layout on the cpu backend), so both input layouts are exercised.

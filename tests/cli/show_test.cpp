@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_runner.hpp"
+#include "common/test_names.hpp"
 
 namespace np::test {
 namespace {
@@ -56,9 +57,12 @@ TEST(ShowCommand, OnnxZooNetworkWithBatchOverride) {
 }
 
 struct BadInput {
+  std::string name;
   std::string args;
   std::string expected_in_message;
 };
+
+void PrintTo(const BadInput& input, std::ostream* out) { *out << input.args; }
 
 class ShowRejects : public ::testing::TestWithParam<BadInput> {};
 
@@ -71,10 +75,12 @@ TEST_P(ShowRejects, WithOneLineAndExitCodeOne) {
 
 INSTANTIATE_TEST_SUITE_P(
     BadInputs, ShowRejects,
-    ::testing::Values(BadInput{"show no-such-network", "neither a file nor a zoo network"},
-                      BadInput{"show vgg-16 --input-shape 1x3x0x224", "dims must be positive"},
-                      BadInput{"show vgg-16 --input-shape 1x3xax224", "not an integer"},
-                      BadInput{"show /nonexistent/x.onnx", "nonexistent"}));
+    ::testing::Values(
+        BadInput{"UnknownNetwork", "show no-such-network", "neither a file nor a zoo network"},
+        BadInput{"ZeroDim", "show vgg-16 --input-shape 1x3x0x224", "dims must be positive"},
+        BadInput{"LetterInShape", "show vgg-16 --input-shape 1x3xax224", "not an integer"},
+        BadInput{"MissingFile", "show /nonexistent/x.onnx", "nonexistent"}),
+    ParamName());
 
 TEST(ShowCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli("show").exit_code, 2);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gpu/gpu_support.hpp"
-#include "neuralpower/power_meter.hpp"
+#include "neuralpower/backend_registry.hpp"
 
 #ifdef NP_CUDA_BACKEND_LINKED
 #include "backends/cuda/check.hpp"
@@ -215,7 +215,7 @@ TEST(CudaChecks, RethrowKeepsTheKindAndAddsContext) {
     try {
       throw DeviceOutOfMemory("needs 4 GiB");
     } catch (...) {
-      cuda::rethrow_keeping_kind("cuda: layer 'fc'");
+      rethrow_with_context("cuda: layer 'fc'");
     }
   } catch (const DeviceOutOfMemory& e) {
     EXPECT_EQ(std::string(e.what()), "cuda: layer 'fc': needs 4 GiB");
@@ -225,7 +225,7 @@ TEST(CudaChecks, RethrowKeepsTheKindAndAddsContext) {
         try {
           throw UnsupportedLayer("int8");
         } catch (...) {
-          cuda::rethrow_keeping_kind("x");
+          rethrow_with_context("x");
         }
       },
       UnsupportedLayer);

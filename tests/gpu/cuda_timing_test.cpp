@@ -12,8 +12,8 @@
 
 #include "backends/test_nets.hpp"
 #include "gpu/gpu_support.hpp"
-#include "neuralpower/import.hpp"
-#include "neuralpower/power_meter.hpp"
+#include "neuralpower/backend_registry.hpp"
+#include "neuralpower/load.hpp"
 
 namespace np::test {
 namespace {

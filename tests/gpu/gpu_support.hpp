@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/reference_ops.hpp"
-#include "neuralpower/backend.hpp"
+#include "neuralpower/backend_registry.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np::test {

@@ -5,7 +5,7 @@
 
 #include "model_test_util.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 #include "neuralpower/polynomial.hpp"
 
 namespace {

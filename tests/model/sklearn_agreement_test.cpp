@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "neuralpower/lasso.hpp"
+#include "neuralpower/lasso_path.hpp"
 
 namespace {
 

@@ -7,7 +7,8 @@
 #include <sstream>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
+#include "neuralpower/paleo_import.hpp"
 
 namespace np {
 namespace {

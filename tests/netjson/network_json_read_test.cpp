@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
 
 namespace np {
 namespace {

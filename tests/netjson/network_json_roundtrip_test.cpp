@@ -6,7 +6,8 @@
 
 #include "netjson/network_compare.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
+#include "neuralpower/network_json.hpp"
 
 namespace np {
 namespace {

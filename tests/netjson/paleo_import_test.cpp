@@ -3,7 +3,8 @@
 
 #include "neuralpower/cost.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
+#include "neuralpower/paleo_import.hpp"
 
 namespace np {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/onnx_import.hpp"
 
 namespace np::test {
 

@@ -4,7 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
+#include "neuralpower/network_json.hpp"
 #include "neuralpower/paleo_baseline.hpp"
 
 namespace np {

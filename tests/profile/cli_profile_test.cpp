@@ -8,6 +8,7 @@
 #include "child_process.hpp"
 #include "cli/cli_runner.hpp"
 #include "fakes.hpp"
+#include "neuralpower/csv.hpp"
 #include "neuralpower/dataset.hpp"
 
 namespace np {

@@ -10,7 +10,7 @@
 #include "cli/cli_runner.hpp"
 #include "fakes.hpp"
 #include "neuralpower/dataset.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/nets_file.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"

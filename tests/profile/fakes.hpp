@@ -12,10 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/temp_path.hpp"
 #include "neuralpower/backend.hpp"
 #include "neuralpower/cost.hpp"
 #include "neuralpower/power_meter.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/profile_layers.hpp"
+#include "neuralpower/profile_nets.hpp"
 
 namespace np::test {
 
@@ -207,21 +209,6 @@ class FakeBackend final : public Backend {
   std::function<void()> on_run;
   SimDevice* sim = nullptr;
   int prepared = 0;
-};
-
-// A temporary file path removed at the end of the test.
-class TempPath {
- public:
-  explicit TempPath(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() /
-              ("np_profile_test_" + std::to_string(::getpid()) + "_" + name)) {
-    std::filesystem::remove(path_);
-  }
-  ~TempPath() { std::filesystem::remove(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
 };
 
 }  // namespace np::test

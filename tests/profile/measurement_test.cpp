@@ -5,7 +5,8 @@
 
 #include "fakes.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/profile_layers.hpp"
+#include "neuralpower/profile_nets.hpp"
 
 namespace np {
 namespace {

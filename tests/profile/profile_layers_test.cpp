@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "fakes.hpp"
+#include "neuralpower/csv.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/profile.hpp"
+#include "neuralpower/profile_layers.hpp"
+#include "neuralpower/profile_nets.hpp"
 
 namespace np {
 namespace {
@@ -29,7 +31,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 LayerMeasurement row(const std::string& config, const std::string& device = "Fake accelerator") {
   LayerMeasurement m;
-  m.kind = "conv";
+  m.kind = LayerKind::conv;
   m.config = config;
   m.features = {{"batch", 2}};
   m.runtime_ms = 1.5;

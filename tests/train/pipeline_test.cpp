@@ -9,7 +9,7 @@
 #include "neuralpower/cost.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"
 
@@ -42,7 +42,7 @@ std::vector<LayerMeasurement> measure(const std::vector<std::string>& networks,
         if (!is_modelled_kind(net.layer(id).kind)) continue;
         const LayerCost cost = layer_cost(net, id);
         LayerMeasurement m;
-        m.kind = std::string(to_string(net.layer(id).kind));
+        m.kind = net.layer(id).kind;
         m.config = name + "/" + net.layer(id).name + "/" + std::to_string(batch);
         m.features = named_features(net, id);
         m.runtime_ms = dev.runtime_ms(cost);
@@ -179,7 +179,7 @@ TEST_F(Pipeline, CorruptModelFilesFailNamingTheKey) {
 
 TEST(Train, RefusesRowsFromTwoPlatforms) {
   LayerMeasurement a;
-  a.kind = "fc";
+  a.kind = LayerKind::fc;
   a.runtime_ms = 1;
   a.platform.device = "A";
   LayerMeasurement b = a;

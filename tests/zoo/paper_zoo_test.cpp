@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "neuralpower/cost.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np {

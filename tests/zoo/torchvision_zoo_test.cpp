@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "common/test_names.hpp"
 #include "neuralpower/cost.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np {
@@ -202,9 +203,7 @@ TEST_P(TorchvisionNet, BatchEightScalesMacsByEightAndKeepsParameters) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, TorchvisionNet, testing::ValuesIn(onnx_files_in_zoo()),
-                         [](const testing::TestParamInfo<std::string>& param_info) {
-                           return param_info.param;
-                         });
+                         test::ParamName());
 
 // The figure usually quoted for ResNet-50 at 224 x 224 (torchvision's documentation lists
 // 4.09 GFLOPS, counting a multiply-add once).

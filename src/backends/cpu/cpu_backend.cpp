@@ -27,10 +27,20 @@ void check_iterations(int iterations) {
   }
 }
 
-void check_seconds(double seconds) {
+// Runs `run_once` back to back (at least once) until `seconds` have passed; returns the runs.
+template <typename RunOnce>
+int64_t run_back_to_back(double seconds, int threads, RunOnce&& run_once) {
   if (!(seconds >= 0) || seconds > 86400) {
     throw Error("cpu backend: run_for needs 0 to 86400 seconds, got " + std::to_string(seconds));
   }
+  set_threads(threads);
+  const auto start = Clock::now();
+  int64_t runs = 0;
+  do {
+    run_once();
+    ++runs;
+  } while (elapsed_ms(start) < seconds * 1000);
+  return runs;
 }
 
 // Everything a prepared layer or network owns: the engine, one stream, the budget.
@@ -109,16 +119,10 @@ class CpuPreparedLayer final : public PreparedLayer {
   }
 
   int64_t run_for(double seconds) override {
-    check_seconds(seconds);
-    set_threads(threads_);
-    const auto start = Clock::now();
-    int64_t runs = 0;
-    do {
+    return run_back_to_back(seconds, threads_, [this] {
       program_.execute(ctx_->stream);
       ctx_->stream.wait();
-      ++runs;
-    } while (elapsed_ms(start) < seconds * 1000);
-    return runs;
+    });
   }
 
   std::string algorithm() const override { return program_.algorithm(); }
@@ -260,15 +264,7 @@ class CpuPreparedNetwork final : public PreparedNetwork {
   }
 
   int64_t run_for(double seconds) override {
-    check_seconds(seconds);
-    set_threads(threads_);
-    const auto start = Clock::now();
-    int64_t runs = 0;
-    do {
-      run_all();
-      ++runs;
-    } while (elapsed_ms(start) < seconds * 1000);
-    return runs;
+    return run_back_to_back(seconds, threads_, [this] { run_all(); });
   }
 
   std::vector<double> timed_layers(int iterations) override {
@@ -317,6 +313,15 @@ class CpuBackend final : public Backend {
 
   DeviceInfo device() const override { return cpu_device_info(); }
 
+  std::string run_device_name(const RunSettings& settings) const override {
+    std::string name = device().name;
+    if (name.find("thread") == std::string::npos) {
+      name += " (" + std::to_string(settings.threads) +
+              (settings.threads == 1 ? " thread)" : " threads)");
+    }
+    return name;
+  }
+
   std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,
                                          const RunSettings& settings) override {
     return std::make_unique<CpuPreparedLayer>(engine_, net, layer_id, settings);
@@ -340,6 +345,12 @@ std::vector<float> network_layer_output(PreparedNetwork& prepared, int layer_id)
 }
 
 }  // namespace cpu
+
+BackendDefaults cpu_backend_defaults() {
+  BackendDefaults d;
+  d.max_plan_flops = int64_t{20'000'000'000};  // about a second per layer on one core
+  return d;
+}
 
 std::unique_ptr<Backend> make_cpu_backend(int device_index) {
   if (device_index != 0) {

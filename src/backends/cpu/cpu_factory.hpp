@@ -9,6 +9,7 @@ namespace np {
 
 std::unique_ptr<Backend> make_cpu_backend(int device_index);
 BackendStatus probe_cpu_backend();
+BackendDefaults cpu_backend_defaults();
 std::unique_ptr<PowerMeter> make_rapl_power_meter();
 
 }  // namespace np

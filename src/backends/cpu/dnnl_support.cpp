@@ -91,12 +91,9 @@ void rethrow_translated(const std::string& context) {
   const std::string prefix = context.empty() ? std::string() : context + ": ";
   try {
     throw;
-  } catch (const UnsupportedLayer& e) {
-    throw UnsupportedLayer(prefix + e.what());
-  } catch (const DeviceOutOfMemory& e) {
-    throw DeviceOutOfMemory(prefix + e.what());
-  } catch (const Error& e) {
-    throw Error(prefix + e.what());
+  } catch (const Error&) {
+    if (context.empty()) throw;
+    rethrow_with_context(context);  // keeps UnsupportedLayer and DeviceOutOfMemory
   } catch (const dnnl::error& e) {
     if (e.status == dnnl_out_of_memory) throw DeviceOutOfMemory(prefix + "oneDNN: " + e.what());
     if (e.status == dnnl_unimplemented || e.status == dnnl_invalid_arguments) {

@@ -84,18 +84,6 @@ void throw_failure(FailureKind kind, const std::string& message) {
   throw Error(message);
 }
 
-void rethrow_keeping_kind(const std::string& context) {
-  try {
-    throw;
-  } catch (const DeviceOutOfMemory& e) {
-    throw DeviceOutOfMemory(context + ": " + e.what());
-  } catch (const UnsupportedLayer& e) {
-    throw UnsupportedLayer(context + ": " + e.what());
-  } catch (...) {
-    rethrow_with_context(context);
-  }
-}
-
 void check_status(cudaError_t status, const char* statement, const char* file, int line) {
   if (status == cudaSuccess) return;
   // Clears a non-sticky error (an allocation failure) so that later calls start clean.

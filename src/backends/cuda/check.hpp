@@ -31,10 +31,6 @@ std::string failure_message(const std::string& statement, const std::string& sta
                             const std::string& detail, const char* file, int line);
 [[noreturn]] void throw_failure(FailureKind kind, const std::string& message);
 
-// Rethrows the exception being handled with `context` in front, keeping DeviceOutOfMemory and
-// UnsupportedLayer as they are (callers skip or shrink on those).
-[[noreturn]] void rethrow_keeping_kind(const std::string& context);
-
 void check_status(cudaError_t status, const char* statement, const char* file, int line);
 void check_status(cudnnStatus_t status, const char* statement, const char* file, int line);
 void check_status(cublasStatus_t status, const char* statement, const char* file, int line);

@@ -361,7 +361,7 @@ class CudaPreparedNetwork final : public PreparedNetwork {
         for (int input : layer.inputs) inputs.push_back(tensors_[static_cast<size_t>(input)]);
         ops_[static_cast<size_t>(id)] = make_layer_op(env, layer, inputs, out);
       } catch (...) {
-        rethrow_keeping_kind(layer_context(layer));
+        rethrow_with_context(layer_context(layer));
       }
     }
   }
@@ -390,6 +390,12 @@ class CudaBackend final : public Backend {
 
   DeviceInfo device() const override { return info_; }
 
+  std::string math_mode(const RunSettings& settings) const override {
+    std::string mode =
+        settings.allow_tf32 && settings.dtype == DataType::fp32 ? "tf32-allowed" : "strict";
+    return settings.use_graphs ? mode + ",graphs" : mode;
+  }
+
   std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,
                                          const RunSettings& settings) override {
     const std::vector<Shape> shapes = checked_input_shapes(net, layer_id);
@@ -400,7 +406,7 @@ class CudaBackend final : public Backend {
       if (is_zero_cost(layer.kind)) return std::make_unique<ZeroCostPreparedLayer>(layer, shapes);
       return std::make_unique<CudaPreparedLayer>(context_, layer, shapes, settings);
     } catch (...) {
-      rethrow_keeping_kind(layer_context(layer));
+      rethrow_with_context(layer_context(layer));
     }
   }
 
@@ -411,7 +417,7 @@ class CudaBackend final : public Backend {
       (void)cudnn_data_type_name(settings.dtype);
       return std::make_unique<CudaPreparedNetwork>(context_, net, settings);
     } catch (...) {
-      rethrow_keeping_kind("cuda: network '" + net.name() + "'");
+      rethrow_with_context("cuda: network '" + net.name() + "'");
     }
   }
 
@@ -431,6 +437,8 @@ class CudaBackend final : public Backend {
 }  // namespace np::cuda
 
 namespace np {
+
+BackendDefaults cuda_backend_defaults() { return {}; }  // no FLOP cap on a GPU
 
 std::unique_ptr<Backend> make_cuda_backend(int device_index) {
   std::string why_none;

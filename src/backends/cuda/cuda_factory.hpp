@@ -12,6 +12,7 @@ namespace np {
 std::unique_ptr<Backend> make_cuda_backend(int device_index);
 // Never throws: compiled = true, and the devices found or why there are none.
 BackendStatus probe_cuda_backend();
+BackendDefaults cuda_backend_defaults();
 // Never throws: a meter whose available() and status() say whether NVML energy works.
 std::unique_ptr<PowerMeter> make_nvml_power_meter(int device_index);
 

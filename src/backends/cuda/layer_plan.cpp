@@ -99,14 +99,7 @@ PoolPlan plan_pool(const PoolAttrs& pool, const Shape& input, const Shape& outpu
     plan.use_cudnn = true;
     return plan;
   }
-  plan.kernel_h = pool.kernel_h;
-  plan.kernel_w = pool.kernel_w;
-  plan.stride_h = pool.stride_h;
-  plan.stride_w = pool.stride_w;
-  plan.pad_top = pool.pad_top;
-  plan.pad_bottom = pool.pad_bottom;
-  plan.pad_left = pool.pad_left;
-  plan.pad_right = pool.pad_right;
+  plan.set_window(pool);
   if (pool.pad_top != pool.pad_bottom || pool.pad_left != pool.pad_right) {
     plan.reason = "asymmetric padding";
     return plan;

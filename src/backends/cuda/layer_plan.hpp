@@ -44,11 +44,9 @@ Shape padded_input_shape(const Shape& input, const ConvPadding& padding);
 
 // Whether cudnnPoolingForward computes exactly this pooling (symmetric padding and cuDNN's
 // floor rule giving the IR's output size); otherwise our own kernel runs it.
-struct PoolPlan {
+struct PoolPlan : Window {  // the window run: a global pool's is the whole input
   bool use_cudnn = false;
   std::string reason;  // why not cuDNN
-  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
-  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
 };
 PoolPlan plan_pool(const PoolAttrs& pool, const Shape& input, const Shape& output);
 

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "neuralpower/import.hpp"
+#include "neuralpower/import_options.hpp"
+#include "neuralpower/network.hpp"
 
 namespace np::json {
 

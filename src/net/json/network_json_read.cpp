@@ -4,11 +4,12 @@
 #include <sstream>
 
 #include "net/json/input_overrides.hpp"
-#include "net/json/json_reader.hpp"
 #include "net/json/network_json_format.hpp"
+#include "net/json/shape_values.hpp"
 #include "net/json/topological_order.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace {
@@ -75,23 +76,31 @@ Pads read_pads(ObjectReader& r) {
               json::brief(*value));
 }
 
+// kernel, stride and pad; a missing kernel or stride is `fallback` (or an error without one).
+Window read_window(ObjectReader& r, std::optional<int64_t> kernel_fallback,
+                   std::optional<int64_t> stride_fallback) {
+  const auto kernel = read_height_width(r, "kernel", kernel_fallback, 1);
+  const auto stride = read_height_width(r, "stride", stride_fallback, 1);
+  const Pads pads = read_pads(r);
+  Window w;
+  w.kernel_h = kernel.h;
+  w.kernel_w = kernel.w;
+  w.stride_h = stride.h;
+  w.stride_w = stride.w;
+  w.pad_top = pads.top;
+  w.pad_left = pads.left;
+  w.pad_bottom = pads.bottom;
+  w.pad_right = pads.right;
+  return w;
+}
+
 ConvAttrs read_conv(ObjectReader& r) {
   ConvAttrs a;
   a.out_channels = at_least(r.required_int("out_channels"), 1, "out_channels");
-  const auto kernel = read_height_width(r, "kernel", std::nullopt, 1);
-  const auto stride = read_height_width(r, "stride", 1, 1);
+  a.set_window(read_window(r, std::nullopt, 1));
   const auto dilation = read_height_width(r, "dilation", 1, 1);
-  const Pads pads = read_pads(r);
-  a.kernel_h = kernel.h;
-  a.kernel_w = kernel.w;
-  a.stride_h = stride.h;
-  a.stride_w = stride.w;
   a.dilation_h = dilation.h;
   a.dilation_w = dilation.w;
-  a.pad_top = pads.top;
-  a.pad_left = pads.left;
-  a.pad_bottom = pads.bottom;
-  a.pad_right = pads.right;
   a.groups = at_least(r.int_or("groups", 1), 1, "groups");
   a.bias = r.bool_or("bias", true);
   return a;
@@ -111,17 +120,7 @@ PoolAttrs read_pool(ObjectReader& r) {
   // A global pool's window is the whole input, so kernel and stride are only kept if given.
   const std::optional<int64_t> window_fallback =
       a.global ? std::optional<int64_t>(1) : std::nullopt;
-  const auto kernel = read_height_width(r, "kernel", window_fallback, 1);
-  const auto stride = read_height_width(r, "stride", window_fallback, 1);
-  const Pads pads = read_pads(r);
-  a.kernel_h = kernel.h;
-  a.kernel_w = kernel.w;
-  a.stride_h = stride.h;
-  a.stride_w = stride.w;
-  a.pad_top = pads.top;
-  a.pad_left = pads.left;
-  a.pad_bottom = pads.bottom;
-  a.pad_right = pads.right;
+  a.set_window(read_window(r, window_fallback, window_fallback));
   a.ceil_mode = r.bool_or("ceil_mode", false);
   a.count_include_pad = r.bool_or("count_include_pad", false);
   return a;
@@ -341,11 +340,7 @@ Network parse_network_json(const std::string& text, const std::string& display_n
 }
 
 Network read_network_json(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_network_json(text.str(), path, options);
+  return parse_network_json(read_text_file(path), path, options);
 }
 
 }  // namespace np

@@ -1,9 +1,9 @@
 // Writer of our JSON network format: one layer per line, defaults left out, so that files
 // stay readable and diffable; reading the output gives back the same network.
-#include "net/json/json_reader.hpp"
 #include "net/json/network_json_format.hpp"
+#include "net/json/shape_values.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/network_json.hpp"
 
 namespace np {
 namespace {
@@ -50,13 +50,15 @@ const Attrs& attrs_of(const Layer& layer) {
   return *attrs;
 }
 
+void write_pads(const Window& w, Json& out) {
+  if (w.has_padding()) out["pad"] = pads(w.pad_top, w.pad_left, w.pad_bottom, w.pad_right);
+}
+
 void write_conv(const ConvAttrs& a, Json& out) {
   out["out_channels"] = a.out_channels;
   out["kernel"] = height_width(a.kernel_h, a.kernel_w);
   if (a.stride_h != 1 || a.stride_w != 1) out["stride"] = height_width(a.stride_h, a.stride_w);
-  if (a.pad_top || a.pad_left || a.pad_bottom || a.pad_right) {
-    out["pad"] = pads(a.pad_top, a.pad_left, a.pad_bottom, a.pad_right);
-  }
+  write_pads(a, out);
   if (a.dilation_h != 1 || a.dilation_w != 1) {
     out["dilation"] = height_width(a.dilation_h, a.dilation_w);
   }
@@ -73,9 +75,7 @@ void write_pool(const PoolAttrs& a, Json& out) {
     out["kernel"] = height_width(a.kernel_h, a.kernel_w);
     out["stride"] = height_width(a.stride_h, a.stride_w);
   }
-  if (a.pad_top || a.pad_left || a.pad_bottom || a.pad_right) {
-    out["pad"] = pads(a.pad_top, a.pad_left, a.pad_bottom, a.pad_right);
-  }
+  write_pads(a, out);
   if (a.ceil_mode) out["ceil_mode"] = true;
   if (a.count_include_pad) out["count_include_pad"] = true;
 }

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "net/json/json_reader.hpp"
+#include "net/json/shape_values.hpp"
 
 namespace np::json {
 

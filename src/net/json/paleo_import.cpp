@@ -8,12 +8,13 @@
 #include <sstream>
 
 #include "net/json/input_overrides.hpp"
-#include "net/json/json_reader.hpp"
 #include "net/json/paleo_graph.hpp"
+#include "net/json/shape_values.hpp"
 #include "net/json/topological_order.hpp"
 #include "neuralpower/checked.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/paleo_import.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace {
@@ -73,6 +74,20 @@ Padding read_padding(const Json& value, const Shape& input, int64_t kernel_h, in
   }
   throw Error("key 'padding' must be \"SAME\", \"VALID\" or [pad_h, pad_w], got " +
               json::brief(value));
+}
+
+Window window_of(int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                 const Padding& pads) {
+  Window w;
+  w.kernel_h = kernel_h;
+  w.kernel_w = kernel_w;
+  w.stride_h = stride_h;
+  w.stride_w = stride_w;
+  w.pad_top = pads.h.begin;
+  w.pad_bottom = pads.h.end;
+  w.pad_left = pads.w.begin;
+  w.pad_right = pads.w.end;
+  return w;
 }
 
 // NHWC axis of Paleo -> NCHW axis of the IR, for a tensor of the given rank.
@@ -240,14 +255,7 @@ class PaleoBuilder {
 
     ConvAttrs a;
     a.out_channels = filter[3];
-    a.kernel_h = filter[0];
-    a.kernel_w = filter[1];
-    a.stride_h = stride_h;
-    a.stride_w = stride_w;
-    a.pad_top = pads.h.begin;
-    a.pad_bottom = pads.h.end;
-    a.pad_left = pads.w.begin;
-    a.pad_right = pads.w.end;
+    a.set_window(window_of(filter[0], filter[1], stride_h, stride_w, pads));
     // TF-slim's conv2d drops its bias when a normalizer follows.
     a.bias = !batch_norm;
     int output = add_layer(node.name, LayerKind::conv, node.type, input, a);
@@ -271,14 +279,7 @@ class PaleoBuilder {
         read_padding(r.required("padding"), x, kernel_h, kernel_w, stride_h, stride_w);
     PoolAttrs a;
     a.mode = mode;
-    a.kernel_h = kernel_h;
-    a.kernel_w = kernel_w;
-    a.stride_h = stride_h;
-    a.stride_w = stride_w;
-    a.pad_top = pads.h.begin;
-    a.pad_bottom = pads.h.end;
-    a.pad_left = pads.w.begin;
-    a.pad_right = pads.w.end;
+    a.set_window(window_of(kernel_h, kernel_w, stride_h, stride_w, pads));
     a.count_include_pad = false;  // TensorFlow averages over the valid elements only
     finish(node, add_layer(node.name, LayerKind::pool, node.type, input, a));
   }
@@ -419,11 +420,7 @@ Network parse_paleo_json(const std::string& text, const std::string& display_nam
 }
 
 Network import_paleo(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_paleo_json(text.str(), path, options);
+  return parse_paleo_json(read_text_file(path), path, options);
 }
 
 bool is_paleo_json(const std::string& text) {

@@ -1,29 +1,23 @@
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "neuralpower/data_dir.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
+#include "neuralpower/network_json.hpp"
+#include "neuralpower/onnx_import.hpp"
+#include "neuralpower/paleo_import.hpp"
+#include "neuralpower/text_file.hpp"
 
 namespace np {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Network load_file(const std::string& path, const ImportOptions& options) {
   const std::string ext = fs::path(path).extension().string();
   if (ext == ".onnx") return import_onnx(path, options);
-  const std::string text = read_file(path);
+  const std::string text = read_text_file(path);
   if (ext == ".json") {
     if (is_paleo_json(text)) return parse_paleo_json(text, path, options);
     return parse_network_json(text, path, options);
@@ -33,10 +27,7 @@ Network load_file(const std::string& path, const ImportOptions& options) {
 
 }  // namespace
 
-std::string zoo_dir() {
-  if (const char* env = std::getenv("NEURALPOWER_ZOO"); env && *env) return env;
-  return std::string(NP_DATA_DIR) + "/zoo";
-}
+std::string zoo_dir() { return env_or("NEURALPOWER_ZOO", shipped_path("zoo")); }
 
 std::vector<ZooEntry> zoo_entries() {
   std::vector<ZooEntry> entries;

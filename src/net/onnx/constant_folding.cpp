@@ -328,12 +328,7 @@ Tensor fold_reshape(const onnx::NodeProto& node, const Inputs& in) {
 Tensor fold_flatten(const onnx::NodeProto& node, const Tensor& x) {
   const auto rank = static_cast<int64_t>(x.shape.size());
   const int64_t axis = normalize_axis(int_attribute(node, "axis", 1), rank + 1, "axis");
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < rank; ++i) {
-    int64_t& side = i < axis ? outer : inner;
-    side = checked_mul(side, x.shape[static_cast<size_t>(i)], "flatten size");
-  }
-  return reshaped(x, {outer, inner});
+  return reshaped(x, flatten_shape(x.shape, axis));
 }
 
 Tensor fold_transpose(const onnx::NodeProto& node, const Tensor& x) {

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/import_options.hpp"
 #include "neuralpower/layer.hpp"
+#include "neuralpower/network.hpp"
 #include "onnx/onnx_pb.h"
 #include "tensor.hpp"
 

@@ -9,7 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "neuralpower/import.hpp"
+#include "neuralpower/import_options.hpp"
+#include "neuralpower/network.hpp"
 #include "onnx/onnx_pb.h"
 
 namespace np::onnx_import {

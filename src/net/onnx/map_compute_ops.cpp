@@ -14,14 +14,15 @@
 namespace np::onnx_import {
 namespace {
 
-struct Window {
+struct WindowAttributes {
   std::vector<int64_t> kernel, strides, dilations;
   std::array<int64_t, 4> pads{};  // top, left, bottom, right
 };
 
 // Pads of a 2-D window, from `pads` or `auto_pad` (SAME_* put the odd pixel at the end for
 // UPPER and at the beginning for LOWER), plus a Pad node folded in front of it.
-std::array<int64_t, 4> window_pads(const onnx::NodeProto& node, const Tensor& x, const Window& w) {
+std::array<int64_t, 4> window_pads(const onnx::NodeProto& node, const Tensor& x,
+                                   const WindowAttributes& w) {
   const std::string auto_pad = string_attribute(node, "auto_pad", "NOTSET");
   std::array<int64_t, 4> pads{};
   if (auto_pad == "NOTSET" || auto_pad.empty()) {
@@ -56,6 +57,21 @@ std::array<int64_t, 4> window_pads(const onnx::NodeProto& node, const Tensor& x,
     pads[3] += x.pad->right;
   }
   return pads;
+}
+
+// The IR's window: the kernel and strides of the attributes with the pads window_pads works out.
+Window ir_window(const onnx::NodeProto& node, const Tensor& x, const WindowAttributes& w) {
+  const auto pads = window_pads(node, x, w);
+  Window window;
+  window.kernel_h = w.kernel[0];
+  window.kernel_w = w.kernel[1];
+  window.stride_h = w.strides[0];
+  window.stride_w = w.strides[1];
+  window.pad_top = pads[0];
+  window.pad_left = pads[1];
+  window.pad_bottom = pads[2];
+  window.pad_right = pads[3];
+  return window;
 }
 
 void require_spatial_rank(const Tensor& x, const char* what) {
@@ -103,7 +119,7 @@ void map_conv(Context& ctx, const onnx::NodeProto& node) {
   if (weight.shape.size() != 4) {
     throw Error("weight of shape " + shape_to_string(weight.shape) + ", expected rank 4");
   }
-  Window w;
+  WindowAttributes w;
   w.kernel = ints_attribute(node, "kernel_shape", {weight.shape[2], weight.shape[3]});
   if (w.kernel[0] != weight.shape[2] || w.kernel[1] != weight.shape[3]) {
     throw Error("kernel_shape " + list_to_string(w.kernel) + " differs from the weight's " +
@@ -124,17 +140,9 @@ void map_conv(Context& ctx, const onnx::NodeProto& node) {
                 " input channels, the input " + shape_to_string(x.shape) + " has " +
                 std::to_string(x.shape[1]));
   }
-  const auto pads = window_pads(node, x, w);
-  a.kernel_h = w.kernel[0];
-  a.kernel_w = w.kernel[1];
-  a.stride_h = w.strides[0];
-  a.stride_w = w.strides[1];
+  a.set_window(ir_window(node, x, w));
   a.dilation_h = w.dilations[0];
   a.dilation_w = w.dilations[1];
-  a.pad_top = pads[0];
-  a.pad_left = pads[1];
-  a.pad_bottom = pads[2];
-  a.pad_right = pads[3];
   a.bias = ctx.input(node, 2) != nullptr;
   Layer layer = node_layer(node, LayerKind::conv, a, {x.layer});
   layer.op = padded_op(x, node);
@@ -144,7 +152,7 @@ void map_conv(Context& ctx, const onnx::NodeProto& node) {
 void map_pool(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0, true);
   require_spatial_rank(x, "pooling");
-  Window w;
+  WindowAttributes w;
   const auto kernel = ints_attribute(node, "kernel_shape");
   if (!kernel || kernel->size() != 2) throw Error("kernel_shape must have 2 values");
   w.kernel = *kernel;
@@ -157,15 +165,7 @@ void map_pool(Context& ctx, const onnx::NodeProto& node) {
   }
   PoolAttrs a;
   a.mode = node.op_type() == "MaxPool" ? PoolMode::max : PoolMode::avg;
-  const auto pads = window_pads(node, x, w);
-  a.kernel_h = w.kernel[0];
-  a.kernel_w = w.kernel[1];
-  a.stride_h = w.strides[0];
-  a.stride_w = w.strides[1];
-  a.pad_top = pads[0];
-  a.pad_left = pads[1];
-  a.pad_bottom = pads[2];
-  a.pad_right = pads[3];
+  a.set_window(ir_window(node, x, w));
   a.ceil_mode = int_attribute(node, "ceil_mode", 0) != 0;
   a.count_include_pad = int_attribute(node, "count_include_pad", 0) != 0;
   Layer layer = node_layer(node, LayerKind::pool, a, {x.layer});

@@ -120,12 +120,7 @@ void map_flatten(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   const auto rank = static_cast<int64_t>(x.shape.size());
   const int64_t axis = normalize_axis(int_attribute(node, "axis", 1), rank + 1, "axis");
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < rank; ++i) {
-    int64_t& side = i < axis ? outer : inner;
-    side = checked_mul(side, x.shape[static_cast<size_t>(i)], "flatten size");
-  }
-  const Shape sample = per_sample(x.shape, {outer, inner});
+  const Shape sample = per_sample(x.shape, flatten_shape(x.shape, axis));
   if (axis == 1) {
     ctx.emit(node_layer(node, LayerKind::flatten, NoAttrs{}, {x.layer}), node.output(0));
     return;

@@ -9,7 +9,8 @@
 #include "input_shapes.hpp"
 #include "model_reader.hpp"
 #include "neuralpower/error.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/onnx_import.hpp"
+#include "neuralpower/text_file.hpp"
 #include "onnx_shape_inference.hpp"
 
 namespace np {
@@ -104,11 +105,7 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
 }
 
 Network import_onnx(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "'");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return import_onnx_bytes(bytes.str(), path, options);
+  return import_onnx_bytes(read_text_file(path), path, options);
 }
 
 }  // namespace np

@@ -154,6 +154,16 @@ SliceRange slice_range(int64_t dim, int64_t start, int64_t end, int64_t step) {
   return r;
 }
 
+Shape flatten_shape(const Shape& in, int64_t axis) {
+  const auto rank = static_cast<int64_t>(in.size());
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t& side = i < axis ? outer : inner;
+    side = checked_mul(side, in[static_cast<size_t>(i)], "flatten size");
+  }
+  return {outer, inner};
+}
+
 Shape squeeze_shape(const Shape& in, const std::vector<int64_t>& axes) {
   Shape out;
   for (size_t i = 0; i < in.size(); ++i) {

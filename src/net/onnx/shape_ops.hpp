@@ -32,6 +32,9 @@ std::vector<int64_t> broadcast_sources(const Shape& in, const Shape& out);
 
 // ONNX Reshape: 0 copies the input dim (unless allow_zero), one -1 is inferred.
 Shape reshape_shape(const Shape& in, const std::vector<int64_t>& target, bool allow_zero);
+// ONNX Flatten: the dims before `axis` (normalised against rank + 1) multiplied into the first
+// output dim, the rest into the second.
+Shape flatten_shape(const Shape& in, int64_t axis);
 
 // One axis of an ONNX Slice after clamping: elements start, start + step, ... (count of them).
 struct SliceRange {

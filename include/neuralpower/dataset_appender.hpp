@@ -1,0 +1,43 @@
+#pragma once
+// The layer dataset CSV opened for appending, as `profile layers` writes it: a run can be
+// interrupted (Ctrl-C, a crash, a kill) and resumed without losing or duplicating a row.
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "neuralpower/dataset.hpp"
+
+namespace np {
+
+// On open: a missing or empty file gets the header; an existing file must start with
+// dataset_header() (else np::Error); a last line cut short by a crash (no final newline) is
+// removed and said so in repair_note(); the configs already in the file are read (the resume
+// keys). The file is locked (flock) while open: a second process writing the same file is
+// refused. Each append is one write() of one whole row.
+class DatasetAppender {
+ public:
+  explicit DatasetAppender(const std::string& path);
+  ~DatasetAppender();
+  DatasetAppender(const DatasetAppender&) = delete;
+  DatasetAppender& operator=(const DatasetAppender&) = delete;
+
+  const std::string& path() const { return path_; }
+  bool contains(const std::string& config) const { return configs_.count(config) > 0; }
+  int64_t existing_rows() const { return existing_rows_; }
+  const std::string& repair_note() const { return repair_note_; }
+  // Throws np::Error when rows already in the file were measured on another device, backend
+  // or data type: a dataset holds one platform (train refuses mixtures).
+  void check_platform(const Platform& platform) const;
+  void append(const LayerMeasurement& row);
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::unordered_set<std::string> configs_;
+  int64_t existing_rows_ = 0;
+  std::string repair_note_;
+  std::vector<std::string> platforms_;  // platform_label() of the rows in the file
+};
+
+}  // namespace np

@@ -1,0 +1,52 @@
+#pragma once
+// `profile layers`: every configuration of a sampling plan measured and appended to the dataset
+// CSV, one row at a time, so that a run can be interrupted and resumed (docs/profiling.md).
+#include <atomic>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <vector>
+
+#include "neuralpower/dataset_appender.hpp"
+#include "neuralpower/measurement.hpp"
+#include "neuralpower/sampling_plan.hpp"
+
+namespace np {
+
+struct ProfileLayersOptions {
+  MeasureOptions measure;
+  RunSettings run;
+  double budget_seconds = 0;  // 0: no budget; checked before each configuration
+  bool clocks_locked = false;
+  std::ostream* log = nullptr;  // progress and notes (stderr in the CLI); null: silent
+  const std::atomic<bool>* stop = nullptr;
+  Clock* clock = nullptr;  // null: steady_clock()
+};
+
+struct ProfileLayersResult {
+  int64_t planned = 0;
+  int64_t already_done = 0;  // in the file before this run (skipped)
+  int64_t measured = 0;      // rows written by this run, failed ones included
+  int64_t failed = 0;
+  int64_t remaining = 0;  // not measured when the run stopped
+  bool interrupted = false;
+  bool budget_reached = false;
+  bool power_measured = false;
+  std::optional<double> idle_power_w;
+};
+
+// Measures every configuration of `plan` not already in `out` and appends its row. A
+// configuration that fails (UnsupportedLayer, DeviceOutOfMemory, any error) is written as a
+// failed row with the reason and the run goes on. Returns early, without a partial row, when
+// *stop becomes true or the budget is spent.
+ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
+                                   const std::vector<LayerConfig>& plan, DatasetAppender& out,
+                                   const ProfileLayersOptions& options);
+
+// One configuration, measured (or failed) as a dataset row; idle_power_w goes into the row.
+// Throws only Interrupted.
+LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerConfig& config,
+                               const ProfileLayersOptions& options, const Platform& platform,
+                               std::optional<double> idle_power_w);
+
+}  // namespace np

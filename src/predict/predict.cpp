@@ -1,0 +1,94 @@
+#include "neuralpower/predict.hpp"
+
+#include <filesystem>
+
+#include "neuralpower/data_dir.hpp"
+
+namespace np {
+namespace {
+
+std::vector<std::string> flag_names(const LayerEstimate& e, const std::vector<std::string>& names) {
+  std::vector<std::string> flags;
+  const std::pair<uint32_t, const char*> table[] = {
+      {LayerEstimate::kZeroCost, "zero-cost"}, {LayerEstimate::kUnmodelled, "unmodelled"},
+      {LayerEstimate::kNoModel, "no-model"},   {LayerEstimate::kNoPowerModel, "no-power-model"},
+      {LayerEstimate::kClamped, "clamped"},    {LayerEstimate::kPowerClamped, "power-clamped"}};
+  for (const auto& [bit, name] : table) {
+    if (e.flags & bit) flags.emplace_back(name);
+  }
+  for (size_t i = 0; i < names.size() && i < 32; ++i) {
+    if (e.extrapolated & (1u << i)) flags.push_back("extrapolated:" + names[i]);
+  }
+  return flags;
+}
+
+}  // namespace
+
+NetworkPrediction predict_network(const Network& net, const ModelFile& model,
+                                  const std::string& model_name) {
+  const CompiledModel compiled(model);
+  std::vector<LayerEstimate> estimates;
+  compiled.estimate(net, estimates);
+
+  NetworkPrediction out;
+  out.network = net.name();
+  out.batch = net.batch();
+  out.model = model_name;
+  EnergySum sum;
+  for (int id = 0; id < net.size(); ++id) {
+    const Layer& layer = net.layer(id);
+    if (layer.kind == LayerKind::input) continue;
+    const LayerEstimate& e = estimates[static_cast<size_t>(id)];
+    LayerPrediction p;
+    p.id = id;
+    p.name = layer.name;
+    p.kind = layer.kind;
+    p.runtime_ms = e.runtime_ms;
+    p.estimate_flags = e.flags;
+    const KindModel* k = model.find(layer.kind);
+    p.flags = flag_names(e, k ? k->features : std::vector<std::string>{});
+    if (e.flags & LayerEstimate::kZeroCost) p.energy_mj = 0;
+    if (e.has_power) {
+      p.power_w = e.power_w;
+      p.energy_mj = e.power_w * e.runtime_ms;
+    }
+    sum.add(p.runtime_ms, p.power_w);
+    out.layers.push_back(std::move(p));
+  }
+  out.runtime_ms = sum.runtime_ms();
+  out.runtime_without_power_ms = sum.runtime_without_power_ms();
+  out.power_w = sum.power_w();
+  out.energy_mj = sum.energy_mj();
+  return out;
+}
+
+void EnergySum::add(double runtime_ms, const std::optional<double>& power_w) {
+  runtime_ms_ += runtime_ms;
+  if (power_w) {
+    energy_mj_ += *power_w * runtime_ms;  // W x ms = mJ
+    powered_ms_ += runtime_ms;
+  } else {
+    unpowered_ms_ += runtime_ms;
+  }
+}
+
+std::optional<double> EnergySum::power_w() const {
+  if (powered_ms_ <= 0) return std::nullopt;
+  return energy_mj_ / powered_ms_;
+}
+
+std::optional<double> EnergySum::energy_mj() const {
+  if (powered_ms_ <= 0) return std::nullopt;
+  return energy_mj_;
+}
+
+std::string default_model_path() {
+  return env_or("NEURALPOWER_MODEL", shipped_path("models/h100-sxm-fp32.json"));
+}
+
+std::string model_label(const std::string& path, const ModelFile& model) {
+  return std::filesystem::path(path).filename().string() + " (" + model.platform.device + ", " +
+         model.platform.dtype + ")";
+}
+
+}  // namespace np

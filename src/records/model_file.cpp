@@ -1,0 +1,208 @@
+#include "neuralpower/model_file.hpp"
+
+#include <algorithm>
+
+#include "neuralpower/error.hpp"
+#include "neuralpower/json.hpp"
+#include "neuralpower/text_file.hpp"
+#include "records/platform_json.hpp"
+
+namespace np {
+namespace {
+
+using json::Json;
+using json::ObjectReader;
+
+Json ranges_json(const std::vector<std::string>& names, const std::vector<Range>& ranges) {
+  Json j = Json::object();
+  for (size_t i = 0; i < ranges.size() && i < names.size(); ++i) {
+    j[names[i]] = {ranges[i].min, ranges[i].max};
+  }
+  return j;
+}
+
+std::vector<Range> ranges_from(ObjectReader r, const std::vector<std::string>& names) {
+  std::vector<Range> ranges;
+  for (const auto& name : names) {
+    const auto pair = r.get<std::vector<double>>(name);
+    if (pair.size() != 2) throw Error("key '" + r.name(name) + "' must be [min, max]");
+    ranges.push_back({pair[0], pair[1]});
+  }
+  return ranges;
+}
+
+Json target_json(const TargetModel& t, const std::vector<std::string>& specials) {
+  Json terms = Json::array();
+  for (size_t i = 0; i < t.model.terms.size(); ++i) {
+    const Term& term = t.model.terms[i];
+    Json entry;
+    entry["term"] = term.to_string(t.feature_names, specials);
+    if (term.is_special()) {
+      entry["special"] = specials.at(static_cast<size_t>(term.special));
+    } else {
+      entry["exponents"] = term.exponents;
+    }
+    entry["coefficient"] = t.model.coefficients[i];
+    terms.push_back(entry);
+  }
+  Json degrees = Json::array();
+  for (const auto& d : t.by_degree) {
+    degrees.push_back({{"degree", d.degree},
+                       {"cv_rmse", d.cv_rmse},
+                       {"cv_rmspe", d.cv_rmspe},
+                       {"model_size", d.model_size},
+                       {"lambda", d.lambda}});
+  }
+  Json treatments = Json::array();
+  for (const auto& tr : t.treatments) {
+    treatments.push_back({{"treatment", to_string(tr.treatment)},
+                          {"cv_rmse", tr.cv_rmse},
+                          {"cv_rmspe", tr.cv_rmspe}});
+  }
+  const size_t base = t.feature_ranges.size();
+  return {{"treatment", to_string(t.model.treatment)},
+          {"inputs", t.log_inputs ? "log2" : "linear"},
+          {"degree", t.model.degree},
+          {"lambda", t.lambda},
+          {"cv_rmse", t.cv_rmse},
+          {"cv_rmspe", t.cv_rmspe},
+          {"rows", t.rows},
+          {"model_size", t.model.size()},
+          {"features", t.feature_names},
+          {"intercept", t.model.intercept},
+          {"terms", terms},
+          {"feature_ranges",
+           ranges_json(std::vector<std::string>(
+                           t.feature_names.begin(),
+                           t.feature_names.begin() +
+                               static_cast<long>(std::min(base, t.feature_names.size()))),
+                       t.feature_ranges)},
+          {"special_ranges", ranges_json(specials, t.special_ranges)},
+          {"cv_by_degree", degrees},
+          {"treatments_tried", treatments}};
+}
+
+TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_features,
+                        const std::vector<std::string>& specials) {
+  TargetModel t;
+  t.model.treatment = parse_target_treatment(r.get<std::string>("treatment"));
+  const auto inputs = r.get<std::string>("inputs");
+  if (inputs != "linear" && inputs != "log2") {
+    throw Error("key '" + r.name("inputs") + "' must be linear or log2, got " + inputs);
+  }
+  t.log_inputs = inputs == "log2";
+  t.model.degree = r.get<int>("degree");
+  t.lambda = r.get<double>("lambda");
+  t.cv_rmse = r.get<double>("cv_rmse");
+  t.cv_rmspe = r.get<double>("cv_rmspe");
+  t.rows = r.get<size_t>("rows");
+  t.feature_names = r.get<std::vector<std::string>>("features");
+  t.model.intercept = r.get<double>("intercept");
+  t.model.num_features = t.feature_names.size();
+  t.model.num_special = specials.size();
+  for (ObjectReader term_reader : r.objects("terms")) {
+    Term term;
+    if (term_reader.has("special")) {
+      const auto name = term_reader.get<std::string>("special");
+      const auto it = std::find(specials.begin(), specials.end(), name);
+      if (it == specials.end()) {
+        throw Error("'" + term_reader.name("special") + "': unknown special term " + name);
+      }
+      term.special = static_cast<int>(it - specials.begin());
+    } else {
+      term.exponents = term_reader.get<std::vector<int>>("exponents");
+      if (term.exponents.size() != t.feature_names.size()) {
+        throw Error("'" + term_reader.name("exponents") + "' has " +
+                    std::to_string(term.exponents.size()) + " entries, expected " +
+                    std::to_string(t.feature_names.size()));
+      }
+    }
+    t.model.terms.push_back(term);
+    t.model.coefficients.push_back(term_reader.get<double>("coefficient"));
+  }
+  t.feature_ranges = ranges_from(r.object("feature_ranges"), base_features);
+  t.special_ranges = ranges_from(r.object("special_ranges"), specials);
+  for (ObjectReader dr : r.objects("cv_by_degree")) {
+    t.by_degree.push_back({dr.get<int>("degree"), dr.get<double>("cv_rmse"),
+                           dr.get<double>("cv_rmspe"), dr.get<size_t>("model_size"),
+                           dr.get<double>("lambda")});
+  }
+  for (ObjectReader trr : r.objects("treatments_tried")) {
+    t.treatments.push_back({parse_target_treatment(trr.get<std::string>("treatment")),
+                            trr.get<double>("cv_rmse"), trr.get<double>("cv_rmspe")});
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string write_model_file(const ModelFile& file) {
+  Json kinds = Json::object();
+  for (const auto& [kind, k] : file.kinds) {
+    Json entry{{"features", k.features}, {"specials", k.specials}};
+    entry["runtime_ms"] = k.runtime ? target_json(*k.runtime, k.specials) : Json(nullptr);
+    entry["power_w"] = k.power ? target_json(*k.power, k.specials) : Json(nullptr);
+    kinds[std::string(to_string(kind))] = entry;
+  }
+  const Json doc{
+      {"format", "neuralpower-model"},
+      {"version", kModelFileVersion},
+      {"created", file.created},
+      {"tool_version", file.tool_version},
+      {"platform", platform_to_json(file.platform)},
+      {"training",
+       {{"datasets", file.datasets}, {"max_degree", file.max_degree}, {"folds", file.folds}}},
+      {"kinds", kinds}};
+  return doc.dump(1) + "\n";
+}
+
+ModelFile parse_model_file(const std::string& text, const std::string& name) {
+  try {
+    const Json doc = json::parse_strict(text);
+    ObjectReader r(doc, "a model file", "model");
+    if (r.get<std::string>("format") != "neuralpower-model") {
+      throw Error("not a neuralpower model file (format '" + doc["format"].dump() + "')");
+    }
+    const int version = r.get<int>("version");
+    if (version != kModelFileVersion) {
+      throw Error("model file version " + std::to_string(version) + ", this tool reads version " +
+                  std::to_string(kModelFileVersion));
+    }
+    ModelFile file;
+    file.created = r.get<std::string>("created");
+    file.tool_version = r.get<std::string>("tool_version");
+    file.platform = platform_from_json(r.object("platform"));
+    ObjectReader training = r.object("training");
+    file.datasets = training.get<std::vector<std::string>>("datasets");
+    file.max_degree = training.get<int>("max_degree");
+    file.folds = training.get<int>("folds");
+    ObjectReader kinds = r.object("kinds");
+    for (const auto& [kind_name, entry] : doc["kinds"].items()) {
+      ObjectReader k_reader = kinds.object(kind_name);
+      KindModel k;
+      k.kind = layer_kind_from_string(kind_name);
+      k.features = k_reader.get<std::vector<std::string>>("features");
+      k.specials = k_reader.get<std::vector<std::string>>("specials");
+      if (!k_reader.required("runtime_ms").is_null()) {
+        k.runtime = target_from(k_reader.object("runtime_ms"), k.features, k.specials);
+      }
+      if (!k_reader.required("power_w").is_null()) {
+        k.power = target_from(k_reader.object("power_w"), k.features, k.specials);
+      }
+      file.kinds[k.kind] = std::move(k);
+    }
+    return file;
+  } catch (...) {
+    rethrow_with_context("model file '" + name + "'");
+  }
+}
+
+ModelFile read_model_file(const std::string& path) {
+  return parse_model_file(read_text_file(path, "model file"), path);
+}
+
+void save_model_file(const ModelFile& file, const std::string& path) {
+  replace_file(path, write_model_file(file));
+}
+
+}  // namespace np

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "neuralpower/dataset.hpp"
+#include "neuralpower/error.hpp"
+#include "neuralpower/features.hpp"
+
+namespace np {
+namespace {
+
+LayerMeasurement sample(double runtime) {
+  LayerMeasurement m;
+  m.kind = LayerKind::conv;
+  m.config = R"({"kind": "conv", "out_channels": 64, "kernel": 3})";  // commas and quotes
+  m.source_network = "vgg-16";
+  m.source_layer = "conv1_1";
+  m.features = {{"batch", 64}, {"in_channels", 3}, {"flops", 1.5e11}};
+  m.runtime_ms = runtime;
+  m.runtime_spread_pct = 0.4;
+  m.trials = 25;
+  m.power_w = 287.5;
+  m.energy_mj = runtime * 287.5;
+  m.platform.device = "NVIDIA H100 80GB HBM3";
+  m.platform.backend = "cuda";
+  m.date = "2026-11-21T05:00:00Z";
+  return m;
+}
+
+std::string expect_error(const std::string& text) {
+  try {
+    parse_dataset(text, "d.csv");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return "";
+}
+
+TEST(Dataset, RoundTripKeepsEveryValueAndLeavesMissingOnesEmpty) {
+  const LayerMeasurement m = sample(1.25);
+  const Dataset d = parse_dataset(dataset_header() + dataset_row(m), "d.csv");
+  ASSERT_EQ(d.rows.size(), 1u);
+  const auto& r = d.rows[0];
+  EXPECT_EQ(r.config, m.config);
+  EXPECT_EQ(r.features, m.features);
+  EXPECT_EQ(r.runtime_ms, 1.25);
+  EXPECT_EQ(r.power_w, 287.5);
+  EXPECT_EQ(r.trials, 25);
+  EXPECT_FALSE(r.sm_clock_mhz.has_value());  // not measured stays missing
+  EXPECT_FALSE(r.features.count("out_height"));
+  EXPECT_EQ(r.platform.device, m.platform.device);
+}
+
+TEST(Dataset, FailedRowsAreSkippedAndCounted) {
+  LayerMeasurement failed = sample(0);
+  failed.failed = true;
+  failed.failure_reason = "out of memory: 90 GiB requested";
+  failed.runtime_ms.reset();
+  const Dataset d =
+      parse_dataset(dataset_header() + dataset_row(sample(1)) + dataset_row(failed), "d.csv");
+  EXPECT_EQ(d.rows.size(), 1u);
+  EXPECT_EQ(d.failed_rows, 1);
+}
+
+TEST(Dataset, RejectsAWrongHeaderNamingTheColumn) {
+  std::string header = dataset_header();
+  const std::string without = header.replace(header.find(",power_w"), 8, "");
+  EXPECT_NE(expect_error(without + "\n").find("missing column 'power_w'"), std::string::npos);
+  EXPECT_NE(expect_error("a,b\n").find("d.csv:1: missing column 'kind'"), std::string::npos);
+  EXPECT_NE(expect_error(dataset_header().substr(0, dataset_header().size() - 1) + ",extra\n")
+                .find("unknown column 'extra'"),
+            std::string::npos);
+  EXPECT_NE(expect_error("").find("empty"), std::string::npos);
+}
+
+TEST(Dataset, RejectsANonNumericCellWithFileLineAndColumn) {
+  std::string row = dataset_row(sample(2));
+  row.replace(row.find(",2,"), 3, ",fast,");
+  const std::string message = expect_error(dataset_header() + dataset_row(sample(1)) + row);
+  EXPECT_NE(message.find("d.csv:3: column 'runtime_ms': 'fast' is not a number"), std::string::npos)
+      << message;
+}
+
+TEST(Dataset, RejectsARowCutShortByAnInterruptedWrite) {
+  const std::string row = dataset_row(sample(1));
+  const std::string message =
+      expect_error(dataset_header() + row + row.substr(0, row.size() / 2) + "\n");
+  EXPECT_NE(message.find("d.csv:3:"), std::string::npos) << message;
+}
+
+TEST(Dataset, HasAColumnForEveryFeatureOfEveryModelledKind) {
+  const auto& columns = dataset_columns();
+  for (LayerKind kind : modelled_kinds()) {
+    const auto& spec = feature_spec(kind);
+    for (const auto* names : {&spec.features, &spec.specials}) {
+      for (const auto& name : *names) {
+        EXPECT_NE(std::find(columns.begin(), columns.end(), "f_" + name), columns.end()) << name;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace np
