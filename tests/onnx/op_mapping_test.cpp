@@ -268,7 +268,14 @@ TEST(OnnxOps, SqueezeUnsqueezeAndTransposeKeepTheBatchInFront) {
   set_attribute(transpose.node("Transpose", {"input"}, {"output"}, "t"), "perm",
                 std::vector<int64_t>{1, 0, 2});
   transpose.output("output");
-  EXPECT_TRUE(has(error_of([&] { import_bytes(transpose.bytes()); }), "moves the batch dim"));
+  // A transpose that moves dim 0 (attention's heads in front) works per replica of the file's
+  // batch: at batch 6, two replicas of 5x3x2.
+  const Network moved = import_bytes(transpose.bytes());
+  EXPECT_EQ(std::get<TransposeAttrs>(moved.layer(1).attrs).leading_in, 3);
+  EXPECT_EQ(moved.layer(1).output_shape, (Shape{5, 3, 2}));
+  ImportOptions six;
+  six.batch = 6;
+  EXPECT_EQ(import_bytes(transpose.bytes(), six).layer(1).output_shape, (Shape{10, 3, 2}));
 }
 
 TEST(OnnxOps, LayerNamesFallBackToOutputsAndAreUnique) {

@@ -16,8 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "common/test_names.hpp"
 #include "neuralpower/cost.hpp"
-#include "neuralpower/import.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network.hpp"
 
 namespace np {
@@ -175,9 +176,7 @@ TEST_P(StagedClassifier, FlopsScaleExactlyLinearlyFromBatchOneToEight) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Staged, StagedClassifier, testing::ValuesIn(importable_classifiers()),
-                         [](const testing::TestParamInfo<std::string>& param_info) {
-                           return param_info.param;
-                         });
+                         test::ParamName());
 
 }  // namespace
 }  // namespace np

@@ -97,22 +97,27 @@ void emit_slices(Context& ctx, const onnx::NodeProto& node, const std::string& o
 
 }  // namespace
 
+// A transpose or reshape that moves dim 0 works per replica of the file-batch network (see
+// TransposeAttrs): it records the input's dim 0 at the file's batch.
 void map_transpose(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   TransposeAttrs a;
   a.perm = ints_attribute(node, "perm").value_or(reversed_perm(x.shape.size()));
   transpose_shape(x.shape, a.perm);
-  if (a.perm[0] != 0) {
-    throw Error("perm " + list_to_string(a.perm) +
-                " moves the batch dim; only per-sample transposes are modelled");
-  }
+  if (a.perm[0] != 0) a.leading_in = x.shape[0];
   ctx.emit(node_layer(node, LayerKind::transpose, a, {x.layer}), node.output(0));
 }
 
 void map_reshape(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
+  const Shape out = reshape_output(ctx, node, x);
   ReshapeAttrs a;
-  a.sample_shape = per_sample(x.shape, reshape_output(ctx, node, x));
+  if (!out.empty() && out[0] == x.shape[0]) {
+    a.sample_shape = per_sample(x.shape, out);
+  } else {
+    a.sample_shape = out;
+    a.leading_in = x.shape[0];
+  }
   ctx.emit(node_layer(node, LayerKind::reshape, a, {x.layer}), node.output(0));
 }
 
