@@ -63,18 +63,15 @@ Shape reshape_output(Context& ctx, const onnx::NodeProto& node, const Tensor& x)
         if (x.shape[static_cast<size_t>(i)] == 1) axes.push_back(i);
       }
     }
-    if (std::find(axes.begin(), axes.end(), 0) != axes.end()) {
-      throw Error("squeezing the batch dim is not modelled");
-    }
+    // Squeezing dim 0 moves it: the reshape then works per replica (see map_reshape).
     return squeeze_shape(x.shape, axes);
   }
   // Unsqueeze
   const auto axes = axes_input(ctx, node, 1);
   const auto out_rank = rank + static_cast<int64_t>(axes.size());
-  const auto normalized = normalize_axes(axes, out_rank, "axis");
-  if (std::find(normalized.begin(), normalized.end(), 0) != normalized.end()) {
-    throw Error("inserting a dim in front of the batch is not modelled");
-  }
+  normalize_axes(axes, out_rank, "axis");
+  // A dim in front of dim 0 (a detector's list of images stacked into a batch) moves dim 0:
+  // the reshape then works per replica (see map_reshape).
   return unsqueeze_shape(x.shape, axes);
 }
 
