@@ -136,8 +136,17 @@ struct LayerNormAttrs {
   bool affine = true;  // has scale and bias of the normalised shape
 };
 
+// A network at batch B runs B / (file batch) replicas of the network as imported, each
+// replica's tensors stacked along dim 0. A layer that keeps dim 0 (every layer but the two
+// below) is the same either way; a transpose or reshape that moves dim 0 (attention heads and
+// window partitioning put tokens, heads or windows in front) records its input's dim 0 of one
+// replica as `leading_in` and works per replica, so that every shape stays a function of the
+// batch and set_batch re-infers it exactly: dim 0 of such a layer is replicas x its dim 0 at
+// the file's batch. Costs scale exactly linearly with the batch.
+
 struct TransposeAttrs {
-  std::vector<int64_t> perm;  // perm[0] must be 0: the batch stays in front
+  std::vector<int64_t> perm;
+  int64_t leading_in = 0;  // > 0 exactly when perm[0] != 0: the input's dim 0 per replica
 };
 
 struct SliceAttrs {
@@ -147,8 +156,11 @@ struct SliceAttrs {
 };
 
 // Output sample shape (batch excluded); one -1 is inferred. Flatten is reshape to {-1}.
+// A reshape that changes dim 0 (Swin's 1x8x8x7x7x96 to 64x49x96) has `leading_in` > 0, the
+// input's dim 0 per replica, and `sample_shape` is then the whole output of one replica.
 struct ReshapeAttrs {
   Shape sample_shape;
+  int64_t leading_in = 0;
 };
 
 // An op the IR does not model (kept with --allow-unknown): its output sample shape comes

@@ -49,6 +49,15 @@ class Network {
   std::unordered_map<std::string, int> index_;
 };
 
+// A transpose as a plain permutation of a plain tensor: one that moves dim 0 permutes each
+// replica, i.e. the input viewed as [replicas, leading_in, ...] by a permutation of rank + 1.
+// Backends and reference ops run this.
+struct PlainTranspose {
+  Shape input;
+  std::vector<int64_t> perm;
+};
+PlainTranspose plain_transpose(const TransposeAttrs& attrs, const Shape& input);
+
 // Output shape of one layer given its input shapes (used by infer_shapes and by importers to
 // cross-check a source's own shape information).
 Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& input_shapes, int64_t batch);

@@ -132,7 +132,39 @@ Shape infer_reshape(const Shape& target, const Shape& in) {
   return out;
 }
 
+// How many replicas of the file-batch network a dim 0 of `leading` per replica holds.
+int64_t replicas(const Shape& in, int64_t leading) {
+  if (leading <= 0 || in[0] % leading != 0) {
+    fail("input " + dims(in) + " is not a whole number of replicas of dim 0 " +
+         std::to_string(leading) + " (the batch must be a multiple of the file's batch)");
+  }
+  return in[0] / leading;
+}
+
+Shape infer_replica_reshape(const ReshapeAttrs& a, const Shape& in) {
+  const int64_t copies = replicas(in, a.leading_in);
+  Shape one = in;
+  one[0] = a.leading_in;
+  Shape out = a.sample_shape;
+  if (out.empty() || element_count(out) != element_count(one)) {
+    fail("cannot reshape " + dims(one) + " to " + dims(a.sample_shape) + " per replica");
+  }
+  out[0] = checked_mul(out[0], copies, "reshape size");
+  return out;
+}
+
 }  // namespace
+
+PlainTranspose plain_transpose(const TransposeAttrs& attrs, const Shape& input) {
+  if (attrs.perm.empty() || attrs.perm[0] == 0) return {input, attrs.perm};
+  PlainTranspose plain;
+  plain.input = input;
+  plain.input[0] = attrs.leading_in;
+  plain.input.insert(plain.input.begin(), replicas(input, attrs.leading_in));
+  plain.perm.push_back(0);
+  for (int64_t p : attrs.perm) plain.perm.push_back(p + 1);
+  return plain;
+}
 
 Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64_t batch) {
   for (const auto& s : in) {
@@ -226,8 +258,22 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       std::iota(identity.begin(), identity.end(), 0);
       if (sorted != identity)
         fail("perm is not a permutation of the input's " + std::to_string(x.size()) + " dims");
-      if (perm[0] != 0) fail("transpose must keep the batch dim first");
-      for (int64_t p : perm) out.push_back(x[static_cast<size_t>(p)]);
+      const auto& a = std::get<TransposeAttrs>(layer.attrs);
+      if ((perm[0] != 0) != (a.leading_in > 0)) {
+        fail(
+            "a transpose needs leading_in (its input's dim 0 per replica) exactly when it "
+            "moves dim 0; perm[0] is " +
+            std::to_string(perm[0]) + ", leading_in " + std::to_string(a.leading_in));
+      }
+      const PlainTranspose plain = plain_transpose(a, x);
+      if (perm[0] == 0) {
+        for (int64_t p : perm) out.push_back(x[static_cast<size_t>(p)]);
+      } else {
+        for (size_t i = 1; i < plain.perm.size(); ++i) {
+          out.push_back(plain.input[static_cast<size_t>(plain.perm[i])]);
+        }
+        out[0] = checked_mul(out[0], plain.input[0], "transpose size");
+      }
       break;
     }
     case LayerKind::slice: {
@@ -246,9 +292,12 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       out[static_cast<size_t>(axis)] = (end - start + a.step - 1) / a.step;
       break;
     }
-    case LayerKind::reshape:
-      out = infer_reshape(std::get<ReshapeAttrs>(layer.attrs).sample_shape, single_input(in));
+    case LayerKind::reshape: {
+      const auto& a = std::get<ReshapeAttrs>(layer.attrs);
+      out = a.leading_in > 0 ? infer_replica_reshape(a, single_input(in))
+                             : infer_reshape(a.sample_shape, single_input(in));
       break;
+    }
     case LayerKind::flatten:
       out = infer_reshape({-1}, single_input(in));
       break;
@@ -260,7 +309,8 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
     }
   }
   element_count(out);
-  if (out[0] != batch) {
+  const bool batch_in_front = layer.kind == LayerKind::input || layer.kind == LayerKind::unknown;
+  if (batch_in_front && out[0] != batch) {
     fail("output " + dims(out) + " does not keep the batch of " + std::to_string(batch));
   }
   return out;

@@ -69,11 +69,15 @@ std::string attributes(const LayerAttrs& attrs) {
           return " axis=" + std::to_string(a.axis) + " eps=" + number(a.epsilon) +
                  " affine=" + (a.affine ? "1" : "0");
         } else if constexpr (std::is_same_v<T, TransposeAttrs>) {
-          return " perm=" + list(a.perm, ',');
+          return " perm=" + list(a.perm, ',') +
+                 (a.leading_in > 0 ? " leading_in=" + std::to_string(a.leading_in) : "");
         } else if constexpr (std::is_same_v<T, SliceAttrs>) {
           return " axis=" + std::to_string(a.axis) + " start=" + std::to_string(a.start) +
                  " end=" + std::to_string(a.end) + " step=" + std::to_string(a.step);
-        } else if constexpr (std::is_same_v<T, ReshapeAttrs> || std::is_same_v<T, UnknownAttrs>) {
+        } else if constexpr (std::is_same_v<T, ReshapeAttrs>) {
+          return " shape=" + shape_to_string(a.sample_shape) +
+                 (a.leading_in > 0 ? " leading_in=" + std::to_string(a.leading_in) : "");
+        } else if constexpr (std::is_same_v<T, UnknownAttrs>) {
           return " shape=" + shape_to_string(a.sample_shape);
         } else {
           return "";
@@ -89,7 +93,11 @@ Network extract_layer(const Network& net, int id) {
   if (layer.kind == LayerKind::input) {
     throw Error("layer '" + layer.name + "' of " + net.name() + " is an input, not a layer to run");
   }
-  Network one(net.name() + "/" + layer.name, net.batch(), net.dtype());
+  // The inputs' dim 0 is the batch of the layer run alone: the network's batch, or for a layer
+  // behind one that moves dim 0 (attention heads, windows) the replicas' stacked dim 0.
+  const int64_t batch =
+      layer.inputs.empty() ? net.batch() : net.layer(layer.inputs[0]).output_shape.at(0);
+  Network one(net.name() + "/" + layer.name, batch, net.dtype());
   std::map<int, int> mapped;  // source input id -> id in `one`; a repeated input stays one tensor
   Layer copy = layer;
   copy.inputs.clear();
@@ -97,6 +105,11 @@ Network extract_layer(const Network& net, int id) {
     auto it = mapped.find(input);
     if (it == mapped.end()) {
       const Shape& shape = net.layer(input).output_shape;
+      if (!shape.empty() && shape[0] != batch) {
+        throw Error("layer '" + layer.name + "': input '" + net.layer(input).name + "' of shape " +
+                    shape_to_string(shape) + " has another dim 0 than " + std::to_string(batch) +
+                    "; such a layer is not run alone");
+      }
       if (shape.size() < 2) {
         throw Error("layer '" + layer.name + "': input '" + net.layer(input).name + "' of shape " +
                     shape_to_string(shape) + " has no sample dims");

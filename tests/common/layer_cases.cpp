@@ -219,6 +219,13 @@ std::vector<LayerCase> data_movement_cases() {
                             {{2, 4, 5, 3}}));
   cases.push_back(make_case("transpose_rank5", LayerKind::transpose,
                             TransposeAttrs{{0, 2, 1, 3, 4}}, {{1, 2, 3, 4, 2}}));
+  // Attention's heads in front, per replica of a file batch of 3 (two replicas here).
+  cases.push_back(make_case("transpose_moves_dim0", LayerKind::transpose,
+                            TransposeAttrs{{1, 0, 2}, 3}, {{6, 4, 5}}));
+  cases.push_back(make_case("transpose_moves_dim0_rank4", LayerKind::transpose,
+                            TransposeAttrs{{2, 0, 3, 1}, 2}, {{4, 3, 2, 5}}));
+  cases.push_back(
+      make_case("reshape_moves_dim0", LayerKind::reshape, ReshapeAttrs{{2, 6, 5}, 3}, {{6, 4, 5}}));
   cases.push_back(
       make_case("slice_first_half", LayerKind::slice, SliceAttrs{1, 0, 4, 1}, {{2, 8, 3, 3}}));
   cases.push_back(make_case("slice_second_half_clamped", LayerKind::slice,

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "backends/common/canonical_data.hpp"
+#include "neuralpower/network.hpp"
 
 namespace np::test {
 namespace {
@@ -358,9 +359,14 @@ std::vector<float> reference_forward(const Layer& layer, const std::vector<RefTe
     case LayerKind::layernorm:
       return layer_norm(std::get<LayerNormAttrs>(layer.attrs), operand(inputs, 0, "input"),
                         parameters);
-    case LayerKind::transpose:
-      return transpose(std::get<TransposeAttrs>(layer.attrs).perm, operand(inputs, 0, "input"),
-                       output_shape);
+    case LayerKind::transpose: {
+      // A transpose that moves dim 0 permutes each replica: a plain permutation of one more dim.
+      const RefTensor& x = operand(inputs, 0, "input");
+      const PlainTranspose plain = plain_transpose(std::get<TransposeAttrs>(layer.attrs), x.shape);
+      Shape plain_out;
+      for (int64_t p : plain.perm) plain_out.push_back(plain.input[static_cast<size_t>(p)]);
+      return transpose(plain.perm, RefTensor{plain.input, x.values}, plain_out);
+    }
     case LayerKind::slice:
       return slice(std::get<SliceAttrs>(layer.attrs), operand(inputs, 0, "input"), output_shape);
     case LayerKind::reshape:

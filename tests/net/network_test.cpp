@@ -110,6 +110,66 @@ TEST(Network, ConcatAndReshapeChecks) {
   EXPECT_EQ(layer_cost(net, 3).bytes(), 0);
 }
 
+// ViT's attention as torch exports it at batch 1: tokens first ([197, 1, 768]), heads in front
+// for the products ([12, 197, 64]), back to the batch in front. Every layer's dim 0 is the
+// batch times its dim 0 at batch 1, and at batch 8 the last layer has the true shape.
+TEST(Network, TransposesThatMoveDimZeroFollowTheBatchExactly) {
+  Network net("attention", 1);
+  net.add(input("x", {197, 768}));
+  net.add(layer("seq_first", LayerKind::transpose, {0}, TransposeAttrs{{1, 0, 2}, 1}));
+  net.add(layer("qkv", LayerKind::fc, {1}, FcAttrs{2304, true}));
+  net.add(layer("split_heads", LayerKind::reshape, {2}, ReshapeAttrs{{36, 64}}));
+  net.add(layer("heads_first", LayerKind::transpose, {3}, TransposeAttrs{{1, 0, 2}, 197}));
+  net.add(layer("tokens_first", LayerKind::transpose, {4}, TransposeAttrs{{1, 0, 2}, 36}));
+  net.add(layer("merge_heads", LayerKind::reshape, {5}, ReshapeAttrs{{1, 2304}}));
+  net.add(layer("batch_first", LayerKind::transpose, {6}, TransposeAttrs{{1, 0, 2}, 197}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(4).output_shape, (Shape{36, 197, 64}));
+  EXPECT_EQ(net.layer(7).output_shape, (Shape{1, 197, 2304}));
+  const NetworkCost one = network_cost(net);
+  net.set_batch(8);
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{8 * 197, 1, 768}));
+  EXPECT_EQ(net.layer(4).output_shape, (Shape{8 * 36, 197, 64}));
+  EXPECT_EQ(net.layer(7).output_shape, (Shape{8, 197, 2304}));
+  const NetworkCost eight = network_cost(net);
+  EXPECT_EQ(eight.total.flops, 8 * one.total.flops);
+  EXPECT_EQ(eight.total.macs, 8 * one.total.macs);
+  net.set_batch(1);
+  EXPECT_EQ(net.layer(4).output_shape, (Shape{36, 197, 64}));
+}
+
+// Swin's window partition and reverse at batch 1: 1x2x7x2x7x96 to 4x49x96 and back.
+TEST(Network, ReshapesThatMoveDimZeroWorkPerReplicaOfTheFilesBatch) {
+  Network net("windows", 1);
+  net.add(input("x", {2, 7, 2, 7, 96}));
+  net.add(layer("group", LayerKind::transpose, {0}, TransposeAttrs{{0, 1, 3, 2, 4, 5}}));
+  net.add(layer("partition", LayerKind::reshape, {1}, ReshapeAttrs{{4, 49, 96}, 1}));
+  net.add(layer("proj", LayerKind::fc, {2}, FcAttrs{96, true}));
+  net.add(layer("reverse", LayerKind::reshape, {3}, ReshapeAttrs{{1, 2, 2, 7, 7, 96}, 4}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{4, 49, 96}));
+  const int64_t macs = layer_cost(net, 3).macs;
+  net.set_batch(8);
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{32, 49, 96}));
+  EXPECT_EQ(net.layer(4).output_shape, (Shape{8, 2, 2, 7, 7, 96}));
+  EXPECT_EQ(layer_cost(net, 3).macs, 8 * macs);
+
+  Network pairs("pairs", 2);
+  pairs.add(input("x", {3, 4}));
+  pairs.add(layer("mix", LayerKind::reshape, {0}, ReshapeAttrs{{3, 8}, 2}));
+  pairs.infer_shapes();
+  pairs.set_batch(6);
+  EXPECT_EQ(pairs.layer(1).output_shape, (Shape{9, 8}));
+  try {
+    pairs.set_batch(3);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'mix'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("multiple of the file's batch"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Network, RejectsInconsistentNetworksWithTheLayerName) {
   Network net("t", 1);
   net.add(input("a", {8, 4, 4}));

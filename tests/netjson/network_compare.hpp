@@ -77,12 +77,12 @@ inline std::string describe_attrs(const Layer& layer) {
         } else if constexpr (std::is_same_v<T, TransposeAttrs>) {
           std::string text = "transpose";
           for (auto p : a.perm) text += " " + std::to_string(p);
-          return text;
+          return text + " leading_in " + std::to_string(a.leading_in);
         } else if constexpr (std::is_same_v<T, SliceAttrs>) {
           return "slice axis=" + std::to_string(a.axis) + " " + std::to_string(a.start) + ":" +
                  std::to_string(a.end) + ":" + std::to_string(a.step);
         } else if constexpr (std::is_same_v<T, ReshapeAttrs>) {
-          return "reshape " + dims(a.sample_shape);
+          return "reshape " + dims(a.sample_shape) + " leading_in " + std::to_string(a.leading_in);
         } else {
           static_assert(std::is_same_v<T, UnknownAttrs>);
           return "unknown " + dims(a.sample_shape);

@@ -151,6 +151,28 @@ TEST(NetworkJsonRoundTrip, WriterLeavesOutDefaultsAndThePreviousLayerAsInput) {
       << text;
 }
 
+// Layers that move dim 0 (attention heads, windows) work per replica of the file's batch.
+TEST(NetworkJsonRoundTrip, LayersThatMoveDimZeroSurviveAndFollowTheBatch) {
+  Network net("replicas", 3);
+  NetBuilder b(net);
+  const int tokens = b.add("tokens", LayerKind::input, {}, InputAttrs{{5}});
+  const int fc = b.add("fc", LayerKind::fc, {tokens}, FcAttrs{6, true});
+  const int heads = b.add("heads", LayerKind::transpose, {fc}, TransposeAttrs{{1, 0}, 3});
+  b.add("windows", LayerKind::reshape, {heads}, ReshapeAttrs{{2, 9}, 6});
+  net.infer_shapes();
+  EXPECT_EQ(net.layers().back().output_shape, (Shape{2, 9}));
+  const std::string text = write_network_json(net);
+  EXPECT_NE(text.find(R"("perm": [1, 0], "leading_in": 3)"), std::string::npos) << text;
+  const Network read = parse_network_json(text, "replicas.json", {});
+  test::expect_same_network(net, read);
+  EXPECT_EQ(text, write_network_json(read));
+  ImportOptions options;
+  options.batch = 12;  // four replicas of the file's batch of 3
+  const Network batched = parse_network_json(text, "replicas.json", options);
+  EXPECT_EQ(batched.layer(2).output_shape, (Shape{24, 3}));
+  EXPECT_EQ(batched.layers().back().output_shape, (Shape{8, 9}));
+}
+
 TEST(NetworkJsonRoundTrip, BatchAndInputOverridesApplyToWrittenFiles) {
   const Network original = network_with_every_kind();
   ImportOptions options;

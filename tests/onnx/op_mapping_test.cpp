@@ -246,7 +246,7 @@ TEST(OnnxOps, SplitBecomesOneSliceLayerPerOutput) {
   EXPECT_EQ(net.layer(4).output_shape, (Shape{2, 8, 4, 4}));
 }
 
-TEST(OnnxOps, SqueezeUnsqueezeAndTransposeKeepTheBatchInFront) {
+TEST(OnnxOps, SqueezeUnsqueezeAndTransposeOfDimZeroWorkPerReplica) {
   ModelBuilder b;
   b.input("input", {3, 5, 1, 1}).ints("axes", {2, 3}).ints("front", {0}).ints("mid", {1});
   b.node("Squeeze", {"input", "axes"}, {"s"}, "squeeze");
@@ -260,15 +260,28 @@ TEST(OnnxOps, SqueezeUnsqueezeAndTransposeKeepTheBatchInFront) {
   front.input("input", {3, 5}).ints("front", {0});
   front.node("Unsqueeze", {"input", "front"}, {"output"}, "unsqueeze");
   front.output("output");
-  EXPECT_TRUE(has(error_of([&] { import_bytes(front.bytes()); }),
-                  "onnx node 'unsqueeze' (Unsqueeze): inserting a dim in front of the batch"));
+  // A dim in front of dim 0 (a detector stacking its list of images) works per replica of the
+  // file's batch: at batch 6, two replicas of 1x3x5.
+  const Network stacked = import_bytes(front.bytes());
+  EXPECT_EQ(stacked.layer(1).output_shape, (Shape{1, 3, 5}));
+  EXPECT_EQ(std::get<ReshapeAttrs>(stacked.layer(1).attrs).leading_in, 3);
+  ImportOptions two_replicas;
+  two_replicas.batch = 6;
+  EXPECT_EQ(import_bytes(front.bytes(), two_replicas).layer(1).output_shape, (Shape{2, 3, 5}));
 
   ModelBuilder transpose;
   transpose.input("input", {3, 5, 2});
   set_attribute(transpose.node("Transpose", {"input"}, {"output"}, "t"), "perm",
                 std::vector<int64_t>{1, 0, 2});
   transpose.output("output");
-  EXPECT_TRUE(has(error_of([&] { import_bytes(transpose.bytes()); }), "moves the batch dim"));
+  // A transpose that moves dim 0 (attention's heads in front) works per replica of the file's
+  // batch: at batch 6, two replicas of 5x3x2.
+  const Network moved = import_bytes(transpose.bytes());
+  EXPECT_EQ(std::get<TransposeAttrs>(moved.layer(1).attrs).leading_in, 3);
+  EXPECT_EQ(moved.layer(1).output_shape, (Shape{5, 3, 2}));
+  ImportOptions six;
+  six.batch = 6;
+  EXPECT_EQ(import_bytes(transpose.bytes(), six).layer(1).output_shape, (Shape{10, 3, 2}));
 }
 
 TEST(OnnxOps, LayerNamesFallBackToOutputsAndAreUnique) {

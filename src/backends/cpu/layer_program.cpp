@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "backends/common/canonical_data.hpp"
+#include "neuralpower/network.hpp"
 
 namespace np::cpu {
 namespace {
@@ -464,13 +465,25 @@ class Builder {
   }
 
   void transpose() {
-    const auto& perm = std::get<TransposeAttrs>(layer_.attrs).perm;
-    // The output buffer (plain in the output's dim order) described over the input's dims:
-    // output dim i is input dim perm[i].
-    const std::vector<int> permutation(perm.begin(), perm.end());
-    const memory::desc out_as_input =
-        plain_desc(output_.shape, ctx_.type).permute_axes(permutation);
-    reorder_to(input(0).memory, view(out_as_input, ctx_.engine, output_.memory));
+    const auto& attrs = std::get<TransposeAttrs>(layer_.attrs);
+    if (attrs.leading_in == 0) {
+      // The output buffer (plain in the output's dim order) described over the input's dims:
+      // output dim i is input dim perm[i].
+      const std::vector<int> permutation(attrs.perm.begin(), attrs.perm.end());
+      const memory::desc out_as_input =
+          plain_desc(output_.shape, ctx_.type).permute_axes(permutation);
+      reorder_to(input(0).memory, view(out_as_input, ctx_.engine, output_.memory));
+      return;
+    }
+    // Per replica: the same over plain views of one more dim (the replicas in front).
+    const PlainTranspose plain = plain_transpose(attrs, input(0).shape);
+    Shape plain_out;
+    for (int64_t p : plain.perm) plain_out.push_back(plain.input[static_cast<size_t>(p)]);
+    const std::vector<int> permutation(plain.perm.begin(), plain.perm.end());
+    const memory::desc out_as_input = plain_desc(plain_out, ctx_.type).permute_axes(permutation);
+    const memory x = plain_input(0);
+    reorder_to(view(plain_desc(plain.input, ctx_.type), ctx_.engine, x),
+               view(out_as_input, ctx_.engine, output_.memory));
   }
 
   void slice() {

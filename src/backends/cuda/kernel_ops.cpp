@@ -9,6 +9,7 @@
 #include "backends/cuda/kernels.hpp"
 #include "backends/cuda/layer_ops.hpp"
 #include "backends/cuda/layer_plan.hpp"
+#include "neuralpower/network.hpp"
 
 namespace np::cuda {
 namespace {
@@ -235,13 +236,19 @@ class LayerNormOp final : public LayerOp {
   std::vector<DeviceBuffer> params_;
 };
 
+// A transpose that moves dim 0 permutes each replica: a plain permutation of one more dim.
+PermuteIndex plain_permute_index(const TransposeAttrs& attrs, const Shape& input) {
+  const PlainTranspose plain = plain_transpose(attrs, input);
+  return permute_index(plain.input, plain.perm);
+}
+
 class TransposeOp final : public LayerOp {
  public:
   TransposeOp(OpEnvironment& env, const Layer& layer, const DeviceTensor& x, const DeviceTensor& y)
       : dtype_(env.settings.dtype),
         x_(x),
         y_(y),
-        index_(permute_index(x.shape, std::get<TransposeAttrs>(layer.attrs).perm)),
+        index_(plain_permute_index(std::get<TransposeAttrs>(layer.attrs), x.shape)),
         count_(element_count(y.shape)) {}
 
   void enqueue(cudaStream_t stream) override {

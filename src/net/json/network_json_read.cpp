@@ -193,8 +193,12 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
       a.affine = r.bool_or("affine", json::kDefaultLayerNorm.affine);
       return a;
     }
-    case LayerKind::transpose:
-      return TransposeAttrs{json::to_int_list(r.required("perm"), "perm")};
+    case LayerKind::transpose: {
+      TransposeAttrs a;
+      a.perm = json::to_int_list(r.required("perm"), "perm");
+      a.leading_in = at_least(r.int_or("leading_in", 0), 0, "leading_in");
+      return a;
+    }
     case LayerKind::slice: {
       SliceAttrs a;
       a.axis = r.required_int("axis");
@@ -203,8 +207,14 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
       a.step = at_least(r.int_or("step", json::kDefaultSliceStep), 1, "step");
       return a;
     }
-    case LayerKind::reshape:
-      return ReshapeAttrs{json::to_sample_shape(r.required("shape"), "shape", true)};
+    case LayerKind::reshape: {
+      ReshapeAttrs a;
+      a.leading_in = at_least(r.int_or("leading_in", 0), 0, "leading_in");
+      // Per replica the shape is a whole shape, dim 0 included.
+      a.sample_shape = a.leading_in > 0 ? json::to_dims(r.required("shape"), "shape", 6, false)
+                                        : json::to_sample_shape(r.required("shape"), "shape", true);
+      return a;
+    }
     case LayerKind::unknown:
       return UnknownAttrs{json::to_sample_shape(r.required("shape"), "shape")};
     case LayerKind::flatten:

@@ -147,9 +147,12 @@ void write_attrs(const Layer& layer, Json& out) {
       if (a.affine != d.affine) out["affine"] = a.affine;
       break;
     }
-    case LayerKind::transpose:
-      out["perm"] = attrs_of<TransposeAttrs>(layer).perm;
+    case LayerKind::transpose: {
+      const auto& a = attrs_of<TransposeAttrs>(layer);
+      out["perm"] = a.perm;
+      if (a.leading_in > 0) out["leading_in"] = a.leading_in;
       break;
+    }
     case LayerKind::slice: {
       const auto& a = attrs_of<SliceAttrs>(layer);
       out["axis"] = a.axis;
@@ -158,9 +161,12 @@ void write_attrs(const Layer& layer, Json& out) {
       if (a.step != json::kDefaultSliceStep) out["step"] = a.step;
       break;
     }
-    case LayerKind::reshape:
-      out["shape"] = attrs_of<ReshapeAttrs>(layer).sample_shape;
+    case LayerKind::reshape: {
+      const auto& a = attrs_of<ReshapeAttrs>(layer);
+      out["shape"] = a.sample_shape;
+      if (a.leading_in > 0) out["leading_in"] = a.leading_in;
       break;
+    }
     case LayerKind::unknown:
       out["shape"] = attrs_of<UnknownAttrs>(layer).sample_shape;
       break;

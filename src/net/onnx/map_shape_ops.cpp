@@ -63,18 +63,15 @@ Shape reshape_output(Context& ctx, const onnx::NodeProto& node, const Tensor& x)
         if (x.shape[static_cast<size_t>(i)] == 1) axes.push_back(i);
       }
     }
-    if (std::find(axes.begin(), axes.end(), 0) != axes.end()) {
-      throw Error("squeezing the batch dim is not modelled");
-    }
+    // Squeezing dim 0 moves it: the reshape then works per replica (see map_reshape).
     return squeeze_shape(x.shape, axes);
   }
   // Unsqueeze
   const auto axes = axes_input(ctx, node, 1);
   const auto out_rank = rank + static_cast<int64_t>(axes.size());
-  const auto normalized = normalize_axes(axes, out_rank, "axis");
-  if (std::find(normalized.begin(), normalized.end(), 0) != normalized.end()) {
-    throw Error("inserting a dim in front of the batch is not modelled");
-  }
+  normalize_axes(axes, out_rank, "axis");
+  // A dim in front of dim 0 (a detector's list of images stacked into a batch) moves dim 0:
+  // the reshape then works per replica (see map_reshape).
   return unsqueeze_shape(x.shape, axes);
 }
 
@@ -97,22 +94,27 @@ void emit_slices(Context& ctx, const onnx::NodeProto& node, const std::string& o
 
 }  // namespace
 
+// A transpose or reshape that moves dim 0 works per replica of the file-batch network (see
+// TransposeAttrs): it records the input's dim 0 at the file's batch.
 void map_transpose(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   TransposeAttrs a;
   a.perm = ints_attribute(node, "perm").value_or(reversed_perm(x.shape.size()));
   transpose_shape(x.shape, a.perm);
-  if (a.perm[0] != 0) {
-    throw Error("perm " + list_to_string(a.perm) +
-                " moves the batch dim; only per-sample transposes are modelled");
-  }
+  if (a.perm[0] != 0) a.leading_in = x.shape[0];
   ctx.emit(node_layer(node, LayerKind::transpose, a, {x.layer}), node.output(0));
 }
 
 void map_reshape(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
+  const Shape out = reshape_output(ctx, node, x);
   ReshapeAttrs a;
-  a.sample_shape = per_sample(x.shape, reshape_output(ctx, node, x));
+  if (!out.empty() && out[0] == x.shape[0]) {
+    a.sample_shape = per_sample(x.shape, out);
+  } else {
+    a.sample_shape = out;
+    a.leading_in = x.shape[0];
+  }
   ctx.emit(node_layer(node, LayerKind::reshape, a, {x.layer}), node.output(0));
 }
 
