@@ -36,7 +36,10 @@ std::string prediction_json(const NetworkPrediction& p) {
                   {{"runtime_ms", p.runtime_ms},
                    {"power_w", optional_json(p.power_w)},
                    {"energy_mj", optional_json(p.energy_mj)},
-                   {"runtime_without_power_ms", p.runtime_without_power_ms}}}};
+                   {"runtime_without_power_ms", p.runtime_without_power_ms},
+                   {"layers_without_model", p.layers_without_model},
+                   {"costed_layers", p.costed_layers},
+                   {"flops_share_without_model", p.flops_share_without_model}}}};
   return doc.dump(2) + "\n";
 }
 
@@ -71,6 +74,14 @@ std::string prediction_report(const NetworkPrediction& p, OutputFormat format) {
   std::string out =
       "network " + p.network + ", batch " + std::to_string(p.batch) + ", model " + p.model + "\n\n";
   out += table.to_text();
+  if (p.layers_without_model > 0) {
+    std::vector<std::string> kinds;
+    for (LayerKind k : p.kinds_without_model) kinds.emplace_back(to_string(k));
+    out += "no runtime model for " + std::to_string(p.layers_without_model) + " of " +
+           std::to_string(p.costed_layers) + " layers (" + join(kinds, ", ") + "; " +
+           fixed(100.0 * p.flops_share_without_model, 1) +
+           "% of the network's FLOPs): counted as 0 ms, the total is too low\n";
+  }
   if (!p.power_w) {
     out += "no power prediction (runtime only)\n";
   } else if (p.runtime_without_power_ms > 0) {
