@@ -21,7 +21,10 @@ namespace np {
 
 inline constexpr int kModelFileVersion = 2;
 
-enum class ModelForm { polynomial, roofline };
+// polynomial: the paper's eq. 1 (`model`); roofline: roofline.hpp; roofline_corrected: the
+// roofline times exp(`model`), a log-treatment Lasso polynomial over log2 inputs fitted to
+// log(y / roofline).
+enum class ModelForm { polynomial, roofline, roofline_corrected };
 std::string_view to_string(ModelForm form);
 
 // One runtime candidate of the selection with both of its errors.

@@ -123,11 +123,17 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
     const LayerFeatures f = layer_features(net, id);
     const Target& runtime = *kind->runtime;
     const WorkAndTraffic work = work_and_traffic(layer.kind, f.specials);
-    double t = runtime.form == ModelForm::roofline
-                   ? runtime.roofline.predict(work.flops, work.elements)
-               : runtime.log_inputs
-                   ? runtime.polynomial.evaluate(log_features(f.features), log_features(f.specials))
-                   : runtime.polynomial.evaluate(f.features, f.specials);
+    double t = 0;
+    if (runtime.form == ModelForm::roofline) {
+      t = runtime.roofline.predict(work.flops, work.elements);
+    } else {
+      t = runtime.log_inputs
+              ? runtime.polynomial.evaluate(log_features(f.features), log_features(f.specials))
+              : runtime.polynomial.evaluate(f.features, f.specials);
+      if (runtime.form == ModelForm::roofline_corrected) {
+        t *= runtime.roofline.predict(work.flops, work.elements);
+      }
+    }
     if (runtime.bounds) {
       bool clamped = false;
       t = runtime.bounds->clamp(t, work.flops, work.elements, &clamped);

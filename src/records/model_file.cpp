@@ -43,7 +43,9 @@ ModelForm parse_form(ObjectReader& r) {
   const auto form = r.get<std::string>("form");
   if (form == "polynomial") return ModelForm::polynomial;
   if (form == "roofline") return ModelForm::roofline;
-  throw Error("key '" + r.name("form") + "' must be polynomial or roofline, got " + form);
+  if (form == "roofline+correction") return ModelForm::roofline_corrected;
+  throw Error("key '" + r.name("form") +
+              "' must be polynomial, roofline or roofline+correction, got " + form);
 }
 
 Json ranges_json(const std::vector<std::string>& names, const std::vector<Range>& ranges) {
@@ -125,7 +127,7 @@ Json target_json(const TargetModel& t, const std::vector<std::string>& specials)
           {"cv_by_degree", degrees},
           {"treatments_tried", treatments},
           {"form", to_string(t.form)},
-          {"roofline", t.form == ModelForm::roofline
+          {"roofline", t.form != ModelForm::polynomial
                            ? Json{{"ms_per_flop", t.roofline.ms_per_flop},
                                   {"ms_per_element", t.roofline.ms_per_element},
                                   {"overhead_ms", t.roofline.overhead_ms}}
@@ -140,7 +142,7 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
   TargetModel t;
   if (version >= 2) {
     t.form = parse_form(r);
-    if (t.form == ModelForm::roofline) {
+    if (t.form != ModelForm::polynomial) {
       ObjectReader roof = r.object("roofline");
       t.roofline = {roof.get<double>("ms_per_flop"), roof.get<double>("ms_per_element"),
                     roof.get<double>("overhead_ms")};
@@ -204,7 +206,15 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
 }  // namespace
 
 std::string_view to_string(ModelForm form) {
-  return form == ModelForm::roofline ? "roofline" : "polynomial";
+  switch (form) {
+    case ModelForm::roofline:
+      return "roofline";
+    case ModelForm::roofline_corrected:
+      return "roofline+correction";
+    case ModelForm::polynomial:
+      break;
+  }
+  return "polynomial";
 }
 
 std::string write_model_file(const ModelFile& file) {

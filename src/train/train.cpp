@@ -163,8 +163,9 @@ std::string polynomial_name(const TargetModel& t) {
 }
 
 // The runtime candidates of a kind: the selected polynomial (refitted with its treatment and
-// degree on each training subset) and the roofline. The form with the lower leave-one-network-
-// out error of summed layers is kept; without source networks, the lower K-fold CV RMSPE.
+// degree on each training subset), the roofline, and the roofline with a Lasso correction. The form
+// with the lower leave-one-network- out error of summed layers is kept; without source networks,
+// the lower K-fold CV RMSPE.
 void choose_runtime_form(LayerKind kind, const std::vector<const LayerMeasurement*>& of_kind,
                          const TrainingData& data, const TrainOptions& options,
                          const SelectionOptions& selection, TargetModel& runtime) {
@@ -215,23 +216,80 @@ void choose_runtime_form(LayerKind kind, const std::vector<const LayerMeasuremen
         return out;
       }};
 
-  CandidateSummary poly{polynomial.name, runtime.cv_rmspe, network_error(polynomial, rows), false};
-  const std::vector<double> held_out =
-      kfold_predictions(roofline, y.size(), options.folds, options.seed);
-  CandidateSummary roof{roofline.name, rmspe(held_out, data.target), network_error(roofline, rows),
-                        false};
-  const bool by_networks = std::isfinite(poly.network_error) && std::isfinite(roof.network_error);
+  // Roofline × exp(Lasso polynomial over log2 features): the correction is the log treatment
+  // on y / roofline with log inputs, λ and its degree (≤ 2) by the Lasso's own CV.
+  SelectionOptions correction_options = selection;
+  correction_options.max_degree = std::min(2, selection.max_degree);
+  auto correction_fit = [&](const std::vector<Eigen::Index>& train, const Roofline& roof) {
+    TrainingData fit = subset(data, train);
+    for (Eigen::Index i = 0; i < fit.target.size(); ++i) {
+      const auto r = static_cast<size_t>(train[static_cast<size_t>(i)]);
+      fit.target(i) /= roof.predict(rows.flops[r], rows.elements[r]);
+    }
+    fit.features = fit.features.unaryExpr(&log_feature);
+    fit.special = fit.special.unaryExpr(&log_feature);
+    return select_model(fit, TargetTreatment::log, correction_options);
+  };
+  const Candidate corrected{
+      "roofline + Lasso correction",
+      [&](const std::vector<Eigen::Index>& train, const std::vector<Eigen::Index>& test) {
+        const Roofline roof =
+            fit_roofline(pick(rows.flops, train), pick(rows.elements, train), pick(y, train)).model;
+        const ModelSelection correction = correction_fit(train, roof);
+        std::vector<double> out;
+        for (Eigen::Index r : test) {
+          const auto k = static_cast<size_t>(r);
+          out.push_back(roof.predict(rows.flops[k], rows.elements[k]) *
+                        polynomial_estimate(correction.model(), true, data, r));
+        }
+        return out;
+      }};
+
+  std::vector<CandidateSummary> summaries{
+      {polynomial.name, runtime.cv_rmspe, network_error(polynomial, rows), false}};
+  std::vector<std::vector<double>> held_out(3);
+  for (const Candidate* c : {&roofline, &corrected}) {
+    held_out[summaries.size()] = kfold_predictions(*c, y.size(), options.folds, options.seed);
+    summaries.push_back(
+        {c->name, rmspe(held_out[summaries.size()], data.target), network_error(*c, rows), false});
+  }
+  bool by_networks = true;
+  for (const auto& c : summaries) by_networks = by_networks && std::isfinite(c.network_error);
   runtime.selected_by = by_networks ? "leave-one-network-out" : "k-fold";
-  const bool roofline_wins =
-      by_networks ? roof.network_error < poly.network_error : roof.cv_rmspe < poly.cv_rmspe;
-  (roofline_wins ? roof : poly).chosen = true;
-  runtime.candidates = {poly, roof};
-  if (!roofline_wins) return;
-  runtime.form = ModelForm::roofline;
+  size_t best = 0;
+  for (size_t i = 1; i < summaries.size(); ++i) {
+    const double a = by_networks ? summaries[i].network_error : summaries[i].cv_rmspe;
+    const double b = by_networks ? summaries[best].network_error : summaries[best].cv_rmspe;
+    if (a < b) best = i;
+  }
+  summaries[best].chosen = true;
+  runtime.candidates = summaries;
+  if (best == 0) return;
+  runtime.form = best == 1 ? ModelForm::roofline : ModelForm::roofline_corrected;
   runtime.roofline = fit_roofline(rows.flops, rows.elements, y).model;
-  runtime.cv_rmspe = roof.cv_rmspe;
+  if (best == 2) {
+    std::vector<Eigen::Index> all(y.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<Eigen::Index>(i);
+    const ModelSelection correction = correction_fit(all, runtime.roofline);
+    const std::vector<std::string> names = runtime.feature_names;
+    const std::vector<Range> ranges = runtime.feature_ranges, special = runtime.special_ranges;
+    const std::optional<RuntimeBounds> bounds = runtime.bounds;
+    const std::string selected_by = runtime.selected_by;
+    runtime = summarise(correction, names);
+    runtime.log_inputs = true;
+    runtime.feature_ranges = ranges;
+    runtime.special_ranges = special;
+    runtime.bounds = bounds;
+    runtime.selected_by = selected_by;
+    runtime.candidates = summaries;
+    runtime.form = ModelForm::roofline_corrected;
+    runtime.roofline = fit_roofline(rows.flops, rows.elements, y).model;
+  }
+  runtime.cv_rmspe = summaries[best].cv_rmspe;
   double squared = 0;
-  for (size_t i = 0; i < y.size(); ++i) squared += (held_out[i] - y[i]) * (held_out[i] - y[i]);
+  for (size_t i = 0; i < y.size(); ++i) {
+    squared += (held_out[best][i] - y[i]) * (held_out[best][i] - y[i]);
+  }
   runtime.cv_rmse = std::sqrt(squared / static_cast<double>(y.size()));
 }
 
