@@ -23,7 +23,15 @@ class DatasetAppender {
   DatasetAppender& operator=(const DatasetAppender&) = delete;
 
   const std::string& path() const { return path_; }
+  // Whether the file holds a row of this configuration.
   bool contains(const std::string& config) const { return configs_.count(config) > 0; }
+  // Whether its last row stands: a resumed run skips it. Not when that row is one to measure
+  // again (retry_on_resume: an error, a failed power window); the new row then supersedes it.
+  bool done(const std::string& config) const {
+    return contains(config) && retry_.count(config) == 0;
+  }
+  // Configurations whose last row is to be measured again.
+  int64_t retries() const { return static_cast<int64_t>(retry_.size()); }
   int64_t existing_rows() const { return existing_rows_; }
   const std::string& repair_note() const { return repair_note_; }
   // Throws np::Error when rows already in the file were measured on another device, backend
@@ -35,6 +43,7 @@ class DatasetAppender {
   std::string path_;
   int fd_ = -1;
   std::unordered_set<std::string> configs_;
+  std::unordered_set<std::string> retry_;
   int64_t existing_rows_ = 0;
   std::string repair_note_;
   std::vector<std::string> platforms_;  // platform_label() of the rows in the file

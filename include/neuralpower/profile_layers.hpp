@@ -9,6 +9,7 @@
 
 #include "neuralpower/dataset_appender.hpp"
 #include "neuralpower/measurement.hpp"
+#include "neuralpower/power_window.hpp"
 #include "neuralpower/sampling_plan.hpp"
 
 namespace np {
@@ -16,6 +17,9 @@ namespace np {
 struct ProfileLayersOptions {
   MeasureOptions measure;
   RunSettings run;
+  GroupOptions groups;        // power measured in groups of layers (power_window.hpp)
+  double power_seconds = 0;   // > 0: power for this long into the run, then runtime only
+  bool runtime_only = false;  // no power windows even where the meter works
   double budget_seconds = 0;  // 0: no budget; checked before each configuration
   bool clocks_locked = false;
   std::ostream* log = nullptr;  // progress and notes (stderr in the CLI); null: silent
@@ -33,18 +37,23 @@ struct ProfileLayersResult {
   bool budget_reached = false;
   bool power_measured = false;
   std::optional<double> idle_power_w;
+  int64_t retried = 0;     // rows measured again (an error or a failed power window before)
+  int64_t power_rows = 0;  // rows written with power
+  std::optional<CounterPeriod> counter;  // the energy counter's measured period
+  std::string device_lost;               // why the run stopped: the device is unusable (DeviceLost)
 };
 
-// Measures every configuration of `plan` not already in `out` and appends its row. A
-// configuration that fails (UnsupportedLayer, DeviceOutOfMemory, any error) is written as a
-// failed row with the reason and the run goes on. Returns early, without a partial row, when
-// *stop becomes true or the budget is spent.
+// Measures every configuration of `plan` not already done in `out` (DatasetAppender::done) and
+// appends its row. A configuration that fails (UnsupportedLayer, DeviceOutOfMemory, any error)
+// is written as a failed row with the reason and the run goes on. Returns early, without a
+// partial row, when *stop becomes true, the budget is spent or the device is lost (then
+// device_lost says why and nothing is written for the configurations left).
 ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
                                    const std::vector<LayerConfig>& plan, DatasetAppender& out,
                                    const ProfileLayersOptions& options);
 
 // One configuration, measured (or failed) as a dataset row; idle_power_w goes into the row.
-// Throws only Interrupted.
+// Throws only Interrupted and DeviceLost.
 LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerConfig& config,
                                const ProfileLayersOptions& options, const Platform& platform,
                                std::optional<double> idle_power_w);

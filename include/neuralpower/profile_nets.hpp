@@ -3,12 +3,14 @@
 // (docs/profiling.md, "The nets file").
 #include <atomic>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "neuralpower/measurement.hpp"
 #include "neuralpower/nets_file.hpp"
+#include "neuralpower/power_window.hpp"
 
 namespace np {
 
@@ -16,6 +18,7 @@ struct ProfileNetsOptions {
   MeasureOptions measure;
   RunSettings run;
   bool layer_power = true;  // a power window per layer (when the meter works)
+  GroupOptions groups;      // power windows in groups (power_window.hpp); group_size 0: alone
   std::ostream* log = nullptr;
   const std::atomic<bool>* stop = nullptr;
   Clock* clock = nullptr;
@@ -25,8 +28,10 @@ struct ProfileNetsOptions {
 // (timed_layers, median over the trials), and when the meter works P_avg over whole-network
 // runs and P_n per layer (the layer prepared alone, run_for). A network the backend cannot
 // prepare is returned with failed set. Throws only Interrupted.
+// With groups, `counter_period_s` is the energy counter's period (measured when not given).
 MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
-                                const std::string& spec, const ProfileNetsOptions& options);
+                                const std::string& spec, const ProfileNetsOptions& options,
+                                std::optional<double> counter_period_s = std::nullopt);
 
 // A nets file for a run on `backend`: when, this tool, the platform, the meter and the
 // settings; no network yet.
@@ -37,6 +42,7 @@ struct ProfileNetsResult {
   size_t written = 0;  // networks in the file, failed ones included
   int failed = 0;
   bool interrupted = false;
+  std::string device_lost;            // why the run stopped: the device is unusable
   bool before_first_network = false;  // interrupted while measuring idle power
 };
 

@@ -18,5 +18,6 @@ Runner add_devices_command(CLI::App& app);
 Runner add_profile_command(CLI::App& app);
 Runner add_evaluate_command(CLI::App& app);
 Runner add_import_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
 
 }  // namespace np::cli

@@ -88,10 +88,18 @@ DatasetAppender::DatasetAppender(const std::string& path) : path_(path) {
     const size_t device = column_index("device");
     const size_t backend = column_index("backend");
     const size_t dtype = column_index("dtype");
+    const size_t status = column_index("status");
+    const size_t failure = column_index("failure_reason");
+    const size_t power = column_index("power_status");
     CsvReader rows(text, path, "empty dataset (no header)");
     while (rows.next()) {
       const auto& cells = rows.cells();
       configs_.insert(cells[config]);
+      if (retry_on_resume(cells[status], cells[failure], cells[power])) {
+        retry_.insert(cells[config]);
+      } else {
+        retry_.erase(cells[config]);
+      }
       ++existing_rows_;
       Platform p;
       p.device = cells[device];
@@ -127,6 +135,7 @@ void DatasetAppender::append(const LayerMeasurement& row) {
   const std::string line = dataset_row(row);  // throws before anything is written
   write_all(fd_, line, path_);
   configs_.insert(row.config);
+  retry_.erase(row.config);  // measured again in this run: not retried twice
   ++existing_rows_;
 }
 
