@@ -58,6 +58,9 @@ class CompiledModel {
     CompiledPolynomial polynomial;
     std::vector<Range> feature_ranges;
     bool log_inputs = false;
+    ModelForm form = ModelForm::polynomial;
+    Roofline roofline;
+    std::optional<RuntimeBounds> bounds;
   };
   struct Kind {
     std::optional<Target> runtime;

@@ -75,6 +75,15 @@ std::map<std::string, double> named_features(const Network& net, int id);
 // runtime models. Training and prediction must compute it alike, so both call this.
 inline double log_feature(double x) { return std::log2(std::max(x, 1.0)); }
 
+// The roofline's inputs from a kind's special terms (roofline.hpp): its FLOPs (the "flops"
+// term, 0 when it has none) and the elements it moves (the sum of its other terms: inputs,
+// outputs, weights).
+struct WorkAndTraffic {
+  double flops = 0;
+  double elements = 0;
+};
+WorkAndTraffic work_and_traffic(LayerKind kind, std::span<const double> specials);
+
 // x_P = [x, log_feature(x)]: the power model's features.
 std::vector<double> power_features(std::span<const double> runtime_features);
 FeatureValues power_feature_values(std::span<const double> runtime_features);

@@ -43,7 +43,16 @@
 // the factor), and the step is repeated on the smaller support until one is taken in full, as
 // a primal active-set method does. Along δ the objective is a convex quadratic in the step
 // length with its minimum at or beyond 1, so every step lowers it; the sweeps still decide
-// convergence, so the KKT conditions hold as for pure coordinate descent.
+// convergence, so the KKT conditions hold as for pure coordinate descent (at every λ up to a
+// saturation stop; the λ after it repeat the saturated solution and are marked converged).
+//
+// A path on a problem that can interpolate its rows (columns + 1 ≥ rows) stops early, as
+// glmnet's does, once the fit has saturated: when the fraction of the (weighted) variance of y
+// it explains, R² = β̃ᵀ(c + g)/sd(y)², reaches `saturation`. The
+// remaining λ keep that solution. Without the stop a path with more columns than rows (a
+// polynomial of high degree on a handful of rows) spends up to max_passes sweeps on every λ
+// below the interpolating one, where the solution is no longer unique: minutes instead of
+// milliseconds, for fits that cross-validation rejects anyway.
 //
 // Coefficients are returned in the original units of x and y: β_j = β̃_j/s_j,
 // β0 = ȳ − Σ_j β_j m_j.
@@ -60,6 +69,7 @@ struct LassoOptions {
   double lambda_min_ratio = 0.0;    // ε; ≤ 0 picks glmnet's default from n and p
   double tolerance = 1e-7;          // on the largest coefficient change, relative to sd(y)
   std::size_t max_passes = 100000;  // coordinate sweeps allowed per λ
+  double saturation = 1.0 - 1e-6;   // R² at which the path stops (> 1: never)
 };
 
 // glmnet's ε: 1e-4 when rows > columns, else 1e-2.

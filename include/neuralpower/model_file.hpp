@@ -3,19 +3,38 @@
 // 1-2), with everything needed to judge them (CV errors per degree, rows used, the feature
 // ranges seen in training) and the platform they were measured on. Stored as versioned,
 // self-describing JSON (docs/model-format.md); loading a file of another version, or one
-// missing a key, fails with a message naming the key.
+// missing a key, fails with a message naming the key. Version 2 adds the model form (the
+// paper's polynomial or the roofline of roofline.hpp), the runtime bounds and the candidates
+// compared by the selection; version-1 files still load, as polynomials without bounds.
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "neuralpower/layer.hpp"
 #include "neuralpower/model_selection.hpp"
 #include "neuralpower/platform.hpp"
+#include "neuralpower/roofline.hpp"
 
 namespace np {
 
-inline constexpr int kModelFileVersion = 1;
+inline constexpr int kModelFileVersion = 2;
+
+// polynomial: the paper's eq. 1 (`model`); roofline: roofline.hpp; roofline_corrected: the
+// roofline times exp(`model`), a log-treatment Lasso polynomial over log2 inputs fitted to
+// log(y / roofline).
+enum class ModelForm { polynomial, roofline, roofline_corrected };
+std::string_view to_string(ModelForm form);
+
+// One runtime candidate of the selection with both of its errors.
+struct CandidateSummary {
+  std::string name;          // "polynomial (relative, K=4)", "roofline", ...
+  double cv_rmspe = 0;       // K-fold CV RMSPE of single rows, percent
+  double network_error = 0;  // leave-one-network-out RMS error of summed layers, percent (NaN
+                             // when the rows have fewer than 2 source networks)
+  bool chosen = false;
+};
 
 struct DegreeSummary {
   int degree = 0;
@@ -52,6 +71,13 @@ struct TargetModel {
   // x itself ("log-log" with the log treatment: a product of power laws, which extrapolates
   // gently and fits runtimes spanning orders of magnitude without bias towards small layers).
   bool log_inputs = false;
+  ModelForm form = ModelForm::polynomial;  // runtime only; power is always a polynomial
+  Roofline roofline;                       // when form == roofline
+  std::optional<RuntimeBounds> bounds;     // runtime: the clamp of every prediction
+  // How the form was chosen: "leave-one-network-out" or "k-fold" (no source networks), empty
+  // for a version-1 file.
+  std::string selected_by;
+  std::vector<CandidateSummary> candidates;
 };
 
 struct KindModel {

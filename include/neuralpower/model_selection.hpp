@@ -120,9 +120,16 @@ struct ModelSelection {
 // Fold sizes differ by at most one. Throws np::Error when folds < 2 or folds > rows.
 std::vector<int> assign_folds(std::size_t rows, int folds, std::uint64_t seed);
 
-// Runs the selection for each requested treatment and keeps the one with the lowest CV RMSPE
-// (ties: the first requested). Throws np::Error on inconsistent sizes, non-finite values, fewer
-// than 2 rows, an empty or repeated treatment list, or y ≤ 0 with the relative or log treatment.
+// The largest degree ≤ options.max_degree whose candidate columns (monomials + special terms)
+// do not outnumber the rows, and at least 1: a Lasso over more columns than rows can
+// interpolate, so higher degrees only add columns that cross-validation must reject (and that
+// once cost minutes: degree 4 over 10 conv features on 5 rows).
+int capped_degree(const TrainingData& data, const SelectionOptions& options);
+
+// Runs the selection for each requested treatment, at degrees 1..capped_degree, and keeps the
+// one with the lowest CV RMSPE (ties: the first requested). Throws np::Error on inconsistent sizes,
+// non-finite values, fewer than 2 rows, an empty or repeated treatment list, or y ≤ 0 with the
+// relative or log treatment.
 ModelSelection select_model(const TrainingData& data, std::span<const TargetTreatment> treatments,
                             const SelectionOptions& options = {});
 ModelSelection select_model(const TrainingData& data, TargetTreatment treatment,

@@ -43,6 +43,12 @@ struct NetworkPrediction {
   std::optional<double> power_w;
   std::optional<double> energy_mj;
   double runtime_without_power_ms = 0;  // runtime of layers that have no power prediction
+  // Layers that cost time but have no runtime model (their kind untrained, or unknown): counted
+  // as 0 ms. Their number, of `costed_layers`, and their share of the network's FLOPs.
+  int layers_without_model = 0;
+  int costed_layers = 0;
+  double flops_share_without_model = 0;        // 0..1; 0 when the network has no FLOPs
+  std::vector<LayerKind> kinds_without_model;  // each once, in network order
 };
 
 NetworkPrediction predict_network(const Network& net, const ModelFile& model,

@@ -17,6 +17,7 @@ Runner add_predict_command(CLI::App& app);
 Runner add_devices_command(CLI::App& app);
 Runner add_profile_command(CLI::App& app);
 Runner add_evaluate_command(CLI::App& app);
+Runner add_import_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
 
 }  // namespace np::cli

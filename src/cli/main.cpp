@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add(np::cli::add_devices_command);
   add(np::cli::add_profile_command);
   add(np::cli::add_evaluate_command);
+  add(np::cli::add_import_command);
 
   try {
     app.parse(argc, argv);

@@ -219,4 +219,17 @@ std::vector<double> power_features(std::span<const double> runtime_features) {
   return x;
 }
 
+WorkAndTraffic work_and_traffic(LayerKind kind, std::span<const double> specials) {
+  const FeatureSpec& spec = feature_spec(kind);
+  WorkAndTraffic w;
+  for (size_t i = 0; i < spec.specials.size() && i < specials.size(); ++i) {
+    if (spec.specials[i] == "flops") {
+      w.flops = specials[i];
+    } else {
+      w.elements += specials[i];
+    }
+  }
+  return w;
+}
+
 }  // namespace np

@@ -22,6 +22,7 @@ struct StandardizedProblem {
   double y_mean = 0.0;                // ȳ
   double y_scale = 0.0;               // weighted standard deviation of y
   bool constant_target = false;       // all fitted y equal: every coefficient is 0
+  Eigen::Index rows = 0;              // fitted rows (those with weight, or not)
 
   Eigen::Index columns() const { return xty.size(); }
 };
@@ -49,6 +50,7 @@ class CoordinateDescent {
   const Eigen::VectorXd& beta() const { return beta_; }          // standardised units
   const Eigen::VectorXd& gradient() const { return gradient_; }  // g = c − Gβ̃ after solve()
   std::size_t passes() const { return passes_; }                 // sweeps in the last solve
+  const StandardizedProblem& problem() const { return problem_; }
 
  private:
   double full_sweep(double lambda);

@@ -83,7 +83,8 @@ void validate(const TrainingData& data, std::span<const TargetTreatment> treatme
   }
 }
 
-CandidateLayout make_layout(const TrainingData& data, const SelectionOptions& options) {
+// The requested degree, before the cap by rows: a request beyond max_terms is an error.
+void check_term_budget(const TrainingData& data, const SelectionOptions& options) {
   const auto num_features = static_cast<int>(data.features.cols());
   const auto num_special = static_cast<int>(data.special.cols());
   const std::size_t monomials = monomial_count(num_features, options.max_degree, options.max_terms);
@@ -94,6 +95,11 @@ CandidateLayout make_layout(const TrainingData& data, const SelectionOptions& op
                 std::to_string(monomials + static_cast<std::size_t>(num_special)) +
                 " candidate terms, more than max_terms = " + std::to_string(options.max_terms));
   }
+}
+
+CandidateLayout make_layout(const TrainingData& data, const SelectionOptions& options) {
+  const auto num_features = static_cast<int>(data.features.cols());
+  const auto num_special = static_cast<int>(data.special.cols());
   CandidateLayout layout;
   for (int s = 0; s < num_special; ++s) layout.terms.push_back(Term{{}, s});
   for (Exponents& e : monomial_exponents(num_features, options.max_degree)) {
@@ -393,9 +399,24 @@ TreatmentResult select_treatment(const CandidateLayout& layout, const WeightedDe
 
 }  // namespace
 
+int capped_degree(const TrainingData& data, const SelectionOptions& options) {
+  const auto features = static_cast<int>(data.features.cols());
+  const auto special = static_cast<std::size_t>(data.special.cols());
+  const auto rows = static_cast<std::size_t>(data.features.rows());
+  int degree = 1;
+  while (degree < options.max_degree &&
+         monomial_count(features, degree + 1, options.max_terms) + special <= rows) {
+    ++degree;
+  }
+  return degree;
+}
+
 ModelSelection select_model(const TrainingData& data, std::span<const TargetTreatment> treatments,
-                            const SelectionOptions& options) {
-  validate(data, treatments, options);
+                            const SelectionOptions& requested) {
+  validate(data, treatments, requested);
+  check_term_budget(data, requested);
+  SelectionOptions options = requested;
+  options.max_degree = capped_degree(data, requested);
   const CandidateLayout layout = make_layout(data, options);
 
   ModelSelection selection;

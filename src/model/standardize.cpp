@@ -141,6 +141,7 @@ void standardize(const PreparedColumns& columns, const PreparedTarget& target, c
   out.usable.resize(static_cast<std::size_t>(p));
   out.mean.resize(p);
   out.scale.resize(p);
+  out.rows = n - held_out.count;
 
   // The target's statistics straight from the rows: O(n), and exact where it matters most
   // (the convergence threshold and the constant-target test).
@@ -233,6 +234,7 @@ void select_leading_columns(const StandardizedProblem& full, Eigen::Index count,
   out.y_mean = full.y_mean;
   out.y_scale = full.y_scale;
   out.constant_target = full.constant_target;
+  out.rows = full.rows;
 }
 
 void to_prepared_units(const StandardizedProblem& problem, const Eigen::MatrixXd& betas,
@@ -251,18 +253,38 @@ void to_original_units(const PreparedColumns& columns, const PreparedTarget& tar
   if (count > 0) intercepts.noalias() -= coefficients.transpose() * columns.center.head(count);
 }
 
+double explained_fraction(const CoordinateDescent& solver) {
+  const StandardizedProblem& problem = solver.problem();
+  const double variance = problem.y_scale * problem.y_scale;
+  if (problem.constant_target || !(variance > 0.0)) return 1.0;
+  // RSS/n = var(y) − 2cᵀβ̃ + β̃ᵀGβ̃ = var(y) − β̃ᵀ(c + g) with g = c − Gβ̃.
+  return solver.beta().dot(problem.xty + solver.gradient()) / variance;
+}
+
 std::size_t run_path(CoordinateDescent& solver, std::span<const double> lambdas,
                      const LassoOptions& options, Eigen::MatrixXd& betas,
                      std::span<std::size_t> passes, std::span<unsigned char> converged) {
   solver.reset();
   betas.resize(solver.beta().size(), static_cast<Eigen::Index>(lambdas.size()));
   std::size_t failures = 0;
+  // Only a problem that can interpolate (columns + 1 ≥ rows) stops early: below it the
+  // solution is unique and the path is cheap, and the λ grid keeps its meaning.
+  const bool may_stop = solver.problem().columns() + 1 >= solver.problem().rows;
+  bool saturated = false;
   for (std::size_t k = 0; k < lambdas.size(); ++k) {
+    const auto column = static_cast<Eigen::Index>(k);
+    if (saturated) {
+      betas.col(column) = betas.col(column - 1);
+      if (k < passes.size()) passes[k] = 0;
+      if (k < converged.size()) converged[k] = 1;
+      continue;
+    }
     const bool ok = solver.solve(lambdas[k], options);
     if (!ok) ++failures;
-    betas.col(static_cast<Eigen::Index>(k)) = solver.beta();
+    betas.col(column) = solver.beta();
     if (k < passes.size()) passes[k] = solver.passes();
     if (k < converged.size()) converged[k] = ok ? 1 : 0;
+    saturated = may_stop && explained_fraction(solver) >= options.saturation;
   }
   return failures;
 }

@@ -95,9 +95,12 @@ void to_prepared_units(const StandardizedProblem& problem, const Eigen::MatrixXd
 void to_original_units(const PreparedColumns& columns, const PreparedTarget& target,
                        Eigen::MatrixXd& coefficients, Eigen::VectorXd& intercepts);
 
-// Runs the path from β̃ = 0 over `lambdas`; column k of `betas` is the standardised solution at
-// lambdas[k]. Records sweeps and convergence per λ when the spans are non-empty. Returns the
-// number of λ that did not converge.
+// R² of the solver's current solution on its problem's rows (1 for a constant target).
+double explained_fraction(const CoordinateDescent& solver);
+
+// Runs the path from β̃ = 0 over `lambdas`, stopping early at options.saturation (lasso_path.hpp);
+// column k of `betas` is the standardised solution at lambdas[k]. Records sweeps and convergence
+// per λ when the spans are non-empty. Returns the number of λ that did not converge.
 std::size_t run_path(CoordinateDescent& solver, std::span<const double> lambdas,
                      const LassoOptions& options, Eigen::MatrixXd& betas,
                      std::span<std::size_t> passes = {}, std::span<unsigned char> converged = {});

@@ -86,8 +86,12 @@ CompiledModel::CompiledModel(const ModelFile& file) {
   for (const auto& [kind, k] : file.kinds) {
     Kind compiled;
     if (k.runtime) {
-      compiled.runtime = Target{CompiledPolynomial(k.runtime->model), k.runtime->feature_ranges,
-                                k.runtime->log_inputs};
+      compiled.runtime = Target{CompiledPolynomial(k.runtime->model),
+                                k.runtime->feature_ranges,
+                                k.runtime->log_inputs,
+                                k.runtime->form,
+                                k.runtime->roofline,
+                                k.runtime->bounds};
     }
     if (k.power) {
       compiled.power =
@@ -117,10 +121,24 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
       continue;
     }
     const LayerFeatures f = layer_features(net, id);
-    double t =
-        kind->runtime->log_inputs
-            ? kind->runtime->polynomial.evaluate(log_features(f.features), log_features(f.specials))
-            : kind->runtime->polynomial.evaluate(f.features, f.specials);
+    const Target& runtime = *kind->runtime;
+    const WorkAndTraffic work = work_and_traffic(layer.kind, f.specials);
+    double t = 0;
+    if (runtime.form == ModelForm::roofline) {
+      t = runtime.roofline.predict(work.flops, work.elements);
+    } else {
+      t = runtime.log_inputs
+              ? runtime.polynomial.evaluate(log_features(f.features), log_features(f.specials))
+              : runtime.polynomial.evaluate(f.features, f.specials);
+      if (runtime.form == ModelForm::roofline_corrected) {
+        t *= runtime.roofline.predict(work.flops, work.elements);
+      }
+    }
+    if (runtime.bounds) {
+      bool clamped = false;
+      t = runtime.bounds->clamp(t, work.flops, work.elements, &clamped);
+      if (clamped) e.flags |= LayerEstimate::kClamped;
+    }
     if (!(t >= kMinRuntimeMs)) {
       t = kMinRuntimeMs;
       e.flags |= LayerEstimate::kClamped;

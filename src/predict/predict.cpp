@@ -1,7 +1,9 @@
 #include "neuralpower/predict.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "neuralpower/cost.hpp"
 #include "neuralpower/data_dir.hpp"
 
 namespace np {
@@ -35,6 +37,7 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
   out.batch = net.batch();
   out.model = model_name;
   EnergySum sum;
+  double all_flops = 0, missing_flops = 0;
   for (int id = 0; id < net.size(); ++id) {
     const Layer& layer = net.layer(id);
     if (layer.kind == LayerKind::input) continue;
@@ -52,9 +55,24 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
       p.power_w = e.power_w;
       p.energy_mj = e.power_w * e.runtime_ms;
     }
+    if (!(e.flags & LayerEstimate::kZeroCost)) {
+      ++out.costed_layers;
+      const double flops =
+          is_modelled_kind(layer.kind) ? static_cast<double>(layer_cost(net, id).flops) : 0.0;
+      all_flops += flops;
+      if (!p.has_runtime_model()) {
+        ++out.layers_without_model;
+        missing_flops += flops;
+        if (std::find(out.kinds_without_model.begin(), out.kinds_without_model.end(), layer.kind) ==
+            out.kinds_without_model.end()) {
+          out.kinds_without_model.push_back(layer.kind);
+        }
+      }
+    }
     sum.add(p.runtime_ms, p.power_w);
     out.layers.push_back(std::move(p));
   }
+  out.flops_share_without_model = all_flops > 0 ? missing_flops / all_flops : 0.0;
   out.runtime_ms = sum.runtime_ms();
   out.runtime_without_power_ms = sum.runtime_without_power_ms();
   out.power_w = sum.power_w();

@@ -1,6 +1,8 @@
 #include "neuralpower/model_file.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/json.hpp"
@@ -12,6 +14,39 @@ namespace {
 
 using json::Json;
 using json::ObjectReader;
+
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+double number_from(ObjectReader& r, const std::string& key) {
+  return r.number_or_null(key).value_or(std::numeric_limits<double>::quiet_NaN());
+}
+
+Json bounds_json(const RuntimeBounds& b) {
+  return {{"min_ms", b.min_ms},
+          {"max_ms", b.max_ms},
+          {"min_ms_per_flop", b.min_ms_per_flop},
+          {"max_ms_per_flop", b.max_ms_per_flop},
+          {"min_ms_per_element", b.min_ms_per_element},
+          {"max_ms_per_element", b.max_ms_per_element}};
+}
+
+RuntimeBounds bounds_from(ObjectReader r) {
+  return {r.get<double>("min_ms"),
+          r.get<double>("max_ms"),
+          r.get<double>("min_ms_per_flop"),
+          r.get<double>("max_ms_per_flop"),
+          r.get<double>("min_ms_per_element"),
+          r.get<double>("max_ms_per_element")};
+}
+
+ModelForm parse_form(ObjectReader& r) {
+  const auto form = r.get<std::string>("form");
+  if (form == "polynomial") return ModelForm::polynomial;
+  if (form == "roofline") return ModelForm::roofline;
+  if (form == "roofline+correction") return ModelForm::roofline_corrected;
+  throw Error("key '" + r.name("form") +
+              "' must be polynomial, roofline or roofline+correction, got " + form);
+}
 
 Json ranges_json(const std::vector<std::string>& names, const std::vector<Range>& ranges) {
   Json j = Json::object();
@@ -29,6 +64,17 @@ std::vector<Range> ranges_from(ObjectReader r, const std::vector<std::string>& n
     ranges.push_back({pair[0], pair[1]});
   }
   return ranges;
+}
+
+Json candidates_json(const std::vector<CandidateSummary>& candidates) {
+  Json out = Json::array();
+  for (const auto& c : candidates) {
+    out.push_back({{"name", c.name},
+                   {"cv_rmspe", number_or_null(c.cv_rmspe)},
+                   {"network_error", number_or_null(c.network_error)},
+                   {"chosen", c.chosen}});
+  }
+  return out;
 }
 
 Json target_json(const TargetModel& t, const std::vector<std::string>& specials) {
@@ -79,12 +125,35 @@ Json target_json(const TargetModel& t, const std::vector<std::string>& specials)
                        t.feature_ranges)},
           {"special_ranges", ranges_json(specials, t.special_ranges)},
           {"cv_by_degree", degrees},
-          {"treatments_tried", treatments}};
+          {"treatments_tried", treatments},
+          {"form", to_string(t.form)},
+          {"roofline", t.form != ModelForm::polynomial
+                           ? Json{{"ms_per_flop", t.roofline.ms_per_flop},
+                                  {"ms_per_element", t.roofline.ms_per_element},
+                                  {"overhead_ms", t.roofline.overhead_ms}}
+                           : Json(nullptr)},
+          {"bounds", t.bounds ? bounds_json(*t.bounds) : Json(nullptr)},
+          {"selected_by", t.selected_by},
+          {"candidates", candidates_json(t.candidates)}};
 }
 
 TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_features,
-                        const std::vector<std::string>& specials) {
+                        const std::vector<std::string>& specials, int version) {
   TargetModel t;
+  if (version >= 2) {
+    t.form = parse_form(r);
+    if (t.form != ModelForm::polynomial) {
+      ObjectReader roof = r.object("roofline");
+      t.roofline = {roof.get<double>("ms_per_flop"), roof.get<double>("ms_per_element"),
+                    roof.get<double>("overhead_ms")};
+    }
+    if (!r.required("bounds").is_null()) t.bounds = bounds_from(r.object("bounds"));
+    t.selected_by = r.get<std::string>("selected_by");
+    for (ObjectReader c : r.objects("candidates")) {
+      t.candidates.push_back({c.get<std::string>("name"), number_from(c, "cv_rmspe"),
+                              number_from(c, "network_error"), c.get<bool>("chosen")});
+    }
+  }
   t.model.treatment = parse_target_treatment(r.get<std::string>("treatment"));
   const auto inputs = r.get<std::string>("inputs");
   if (inputs != "linear" && inputs != "log2") {
@@ -136,6 +205,18 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
 
 }  // namespace
 
+std::string_view to_string(ModelForm form) {
+  switch (form) {
+    case ModelForm::roofline:
+      return "roofline";
+    case ModelForm::roofline_corrected:
+      return "roofline+correction";
+    case ModelForm::polynomial:
+      break;
+  }
+  return "polynomial";
+}
+
 std::string write_model_file(const ModelFile& file) {
   Json kinds = Json::object();
   for (const auto& [kind, k] : file.kinds) {
@@ -164,9 +245,9 @@ ModelFile parse_model_file(const std::string& text, const std::string& name) {
       throw Error("not a neuralpower model file (format '" + doc["format"].dump() + "')");
     }
     const int version = r.get<int>("version");
-    if (version != kModelFileVersion) {
-      throw Error("model file version " + std::to_string(version) + ", this tool reads version " +
-                  std::to_string(kModelFileVersion));
+    if (version != 1 && version != kModelFileVersion) {
+      throw Error("model file version " + std::to_string(version) +
+                  ", this tool reads versions 1 and " + std::to_string(kModelFileVersion));
     }
     ModelFile file;
     file.created = r.get<std::string>("created");
@@ -184,10 +265,10 @@ ModelFile parse_model_file(const std::string& text, const std::string& name) {
       k.features = k_reader.get<std::vector<std::string>>("features");
       k.specials = k_reader.get<std::vector<std::string>>("specials");
       if (!k_reader.required("runtime_ms").is_null()) {
-        k.runtime = target_from(k_reader.object("runtime_ms"), k.features, k.specials);
+        k.runtime = target_from(k_reader.object("runtime_ms"), k.features, k.specials, version);
       }
       if (!k_reader.required("power_w").is_null()) {
-        k.power = target_from(k_reader.object("power_w"), k.features, k.specials);
+        k.power = target_from(k_reader.object("power_w"), k.features, k.specials, version);
       }
       file.kinds[k.kind] = std::move(k);
     }

@@ -19,7 +19,8 @@ constexpr FlagInfo kFlags[] = {
     {"unmodelled", 'u', "an op the IR does not model (--allow-unknown); counted as 0 ms"},
     {"no-power-model", 'p', "no power model for the kind; power and energy missing"},
     {"power-clamped", 'w', "power predicted at or below 0 W; reported missing"},
-    {"clamped", 'c', "runtime predicted below 1 us; raised to 1 us"},
+    {"clamped", 'c',
+     "runtime outside the bounds the training rows imply (or below 1 us); clamped to them"},
     {"extrapolated", 'x', "a feature outside the range seen in training"},
     {"zero-cost", 'z', "a view or no-op; costs nothing by definition"},
 };

@@ -1,5 +1,7 @@
 #include "neuralpower/training_report.hpp"
 
+#include <cmath>
+
 #include "neuralpower/table.hpp"
 
 namespace np {
@@ -54,8 +56,29 @@ std::string training_report(const ModelFile& file) {
       }
     }
   }
-  return out + "\nCV error per degree (the paper's Figure 3), for the chosen fit\n\n" +
-         degrees.to_text();
+  out += "\nCV error per degree (the paper's Figure 3), for the chosen fit\n\n" + degrees.to_text();
+
+  // The runtime candidates: the form is chosen by the error of summed layers per held-out
+  // training network; the single-row CV RMSPE is shown, not used to choose.
+  Table candidates({{"kind"},
+                    {"candidate"},
+                    {"network error", Align::right},
+                    {"CV RMSPE", Align::right},
+                    {"chosen"},
+                    {"selected by"}});
+  for (const auto& [kind, k] : file.kinds) {
+    if (!k.runtime) continue;
+    for (const auto& c : k.runtime->candidates) {
+      candidates.add_row({std::string(to_string(kind)), c.name,
+                          std::isfinite(c.network_error) ? fixed(c.network_error, 2) + "%" : "-",
+                          std::isfinite(c.cv_rmspe) ? fixed(c.cv_rmspe, 2) + "%" : "-",
+                          c.chosen ? "yes" : "no", k.runtime->selected_by});
+    }
+  }
+  return out +
+         "\nRuntime candidates: network error = leave-one-training-network-out RMS error of "
+         "summed layer times (chooses); k-fold where the rows have no source networks\n\n" +
+         candidates.to_text();
 }
 
 }  // namespace np

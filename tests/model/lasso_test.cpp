@@ -232,3 +232,58 @@ TEST(Lasso, MaxPassesGuardReportsNonConvergence) {
 }
 
 }  // namespace
+
+namespace {
+
+// More columns than rows, with noise: the fit interpolates well above the smallest λ.
+TEST(Lasso, InterpolatingPathStopsAtSaturation) {
+  const PolynomialData data = polynomial_data(12, 21);  // 20 columns, 12 rows
+  np::LassoOptions options;
+  options.lambda_min_ratio = 1e-7;  // deep enough to interpolate
+  np::LassoOptions never = options;
+  never.saturation = 2.0;
+  never.max_passes = 2000;
+  const np::LassoPath full = np::lasso_path(data.x, data.y, {}, never);
+  const np::LassoPath stopped = np::lasso_path(data.x, data.y, {}, options);
+  ASSERT_EQ(stopped.lambdas.size(), full.lambdas.size());
+  std::size_t stop = stopped.lambdas.size();
+  for (std::size_t k = 1; k < stopped.passes.size(); ++k) {
+    if (stopped.passes[k] == 0) {
+      stop = k;
+      break;
+    }
+  }
+  ASSERT_LT(stop, stopped.lambdas.size()) << "the path never saturated";
+  // Up to the stop it is the same path, with KKT as before; after it, the saturated solution.
+  for (std::size_t k = 0; k < stop; ++k) {
+    const auto kk = static_cast<Eigen::Index>(k);
+    EXPECT_LT((stopped.coefficients.col(kk) - full.coefficients.col(kk)).cwiseAbs().maxCoeff(),
+              1e-6 * (1.0 + full.coefficients.col(kk).cwiseAbs().maxCoeff()));
+  }
+  const auto last = static_cast<Eigen::Index>(stop - 1);
+  for (std::size_t k = stop; k < stopped.lambdas.size(); ++k) {
+    EXPECT_TRUE(stopped.converged[k]);
+    EXPECT_EQ(stopped.coefficients.col(static_cast<Eigen::Index>(k)),
+              stopped.coefficients.col(last));
+  }
+  // The saturated fit explains the variance to the threshold.
+  const Eigen::VectorXd fitted =
+      (data.x * stopped.coefficients.col(last)).array() + stopped.intercepts(last);
+  const double rss = (fitted - data.y).squaredNorm();
+  const double tss = (data.y.array() - data.y.mean()).matrix().squaredNorm();
+  EXPECT_LE(rss / tss, 1.0 - np::LassoOptions{}.saturation + 1e-9);
+  std::size_t passes_stopped = 0, passes_full = 0;
+  for (std::size_t p : stopped.passes) passes_stopped += p;
+  for (std::size_t p : full.passes) passes_full += p;
+  EXPECT_LT(passes_stopped, passes_full);
+}
+
+// A problem with more rows than columns never stops early, even when it fits exactly.
+TEST(Lasso, UniqueProblemsRunTheWholePath) {
+  const Eigen::MatrixXd x = np_test::correlated_columns(40, 3, 22);
+  const Eigen::VectorXd y = 2.0 * x.col(0) - x.col(2);
+  const np::LassoPath path = np::lasso_path(x, y);
+  for (std::size_t k = 1; k < path.passes.size(); ++k) EXPECT_GT(path.passes[k], 0u) << k;
+}
+
+}  // namespace

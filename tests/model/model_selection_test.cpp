@@ -409,3 +409,39 @@ TEST(ModelSelection, RejectsBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+// Five rows over ten features (the conv case that once took 565 s at degree 4): only degree 1
+// is offered, whose 10 columns already outnumber the rows.
+TEST(ModelSelection, DegreeIsCappedByTheRows) {
+  np::TrainingData data;
+  data.features.resize(5, 10);
+  data.target.resize(5);
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> uniform(1.0, 50.0);
+  for (Eigen::Index i = 0; i < 5; ++i) {
+    for (Eigen::Index j = 0; j < 10; ++j) data.features(i, j) = uniform(rng);
+    data.target(i) = data.features(i, 0) * data.features(i, 1);
+  }
+  np::SelectionOptions options;
+  options.max_degree = 4;
+  options.folds = 3;
+  EXPECT_EQ(np::capped_degree(data, options), 1);
+  const np::ModelSelection s =
+      np::select_model(data,
+                       std::vector<TargetTreatment>{TargetTreatment::raw, TargetTreatment::relative,
+                                                    TargetTreatment::log},
+                       options);
+  for (const auto& t : s.treatments) EXPECT_EQ(t.degrees.size(), 1u);
+  EXPECT_EQ(s.best().unconverged_fits, 0u);
+
+  // With enough rows every requested degree is offered: 3 features, degree 3 = 19 columns.
+  const np::TrainingData many = multiplicative(200, 32);
+  options.max_degree = 3;
+  EXPECT_EQ(np::capped_degree(many, options), 3);
+  const np::TrainingData few = multiplicative(12, 33);  // degree 2: 9 + 1 columns ≤ 12
+  EXPECT_EQ(np::capped_degree(few, options), 2);
+}
+
+}  // namespace

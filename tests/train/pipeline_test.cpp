@@ -9,6 +9,7 @@
 #include "neuralpower/cost.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
+#include "neuralpower/json.hpp"
 #include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"
@@ -154,6 +155,20 @@ TEST_F(Pipeline, FlagsLayersOutsideTheTrainingRangeAndKindsWithoutAModel) {
   }
   EXPECT_TRUE(extrapolated);
   EXPECT_TRUE(no_model);  // vgg-16's softmax: no softmax model was trained
+  // ... and the network level says so, with the share.
+  int without = 0, costed = 0;
+  for (const auto& l : p.layers) {
+    if (l.estimate_flags & LayerEstimate::kZeroCost) continue;
+    ++costed;
+    without += l.has_runtime_model() ? 0 : 1;
+  }
+  EXPECT_EQ(p.layers_without_model, without);
+  EXPECT_EQ(p.costed_layers, costed);
+  EXPECT_GT(p.layers_without_model, 0);
+  ASSERT_EQ(p.kinds_without_model.size(), 1u);
+  EXPECT_EQ(p.kinds_without_model[0], LayerKind::softmax);
+  EXPECT_GT(p.flops_share_without_model, 0.0);
+  EXPECT_LT(p.flops_share_without_model, 1e-3);  // a softmax next to 13 convs
 }
 
 TEST_F(Pipeline, CorruptModelFilesFailNamingTheKey) {
@@ -172,8 +187,8 @@ TEST_F(Pipeline, CorruptModelFilesFailNamingTheKey) {
       << message(no_intercept);
   EXPECT_NE(message(no_intercept).find(".intercept'"), std::string::npos);
   std::string version = text;
-  version.replace(version.find("\"version\": 1"), 12, "\"version\": 2");
-  EXPECT_NE(message(version).find("version 2"), std::string::npos) << message(version);
+  version.replace(version.find("\"version\": 2"), 12, "\"version\": 3");
+  EXPECT_NE(message(version).find("version 3"), std::string::npos) << message(version);
   EXPECT_NE(message(text.substr(0, text.size() / 2)).find("invalid JSON"), std::string::npos);
 }
 
@@ -253,6 +268,87 @@ TEST(Train, LogLogFitIsKeptWhenItCrossValidatesBetterAndPredictsThroughTheFile) 
   }
   EXPECT_GT(conv_predicted, conv_truth / 2);
   EXPECT_LT(conv_predicted, conv_truth * 2);
+}
+
+// A version-1 file (no form, bounds or candidates) loads as the polynomial it was.
+TEST_F(Pipeline, VersionOneFilesLoadAsPolynomialsWithoutBounds) {
+  json::Json doc = json::parse_strict(write_model_file(*model_));
+  doc["version"] = 1;
+  for (auto& [kind, entry] : doc["kinds"].items()) {
+    for (const char* target : {"runtime_ms", "power_w"}) {
+      if (entry[target].is_null()) continue;
+      for (const char* key : {"form", "roofline", "bounds", "selected_by", "candidates"}) {
+        entry[target].erase(key);
+      }
+    }
+  }
+  const ModelFile old = parse_model_file(doc.dump(), "v1.json");
+  for (const auto& [kind, k] : old.kinds) {
+    ASSERT_TRUE(k.runtime);
+    EXPECT_EQ(k.runtime->form, ModelForm::polynomial);
+    EXPECT_FALSE(k.runtime->bounds);
+    EXPECT_TRUE(k.runtime->candidates.empty());
+  }
+  const auto p = predict_network(load_network("vgg-16", {}), old, "v1");
+  EXPECT_GT(p.runtime_ms, 0);
+}
+
+// With source networks the form is chosen by leave-one-network-out error of summed layers; on
+// a device that is a roofline the roofline wins for conv, and every prediction stays within
+// the bounds the training rows imply.
+TEST(Train, RooflineChosenByHeldOutNetworksOnARooflineDevice) {
+  SyntheticDevice dev;
+  const std::vector<std::string> networks{"alexnet-2012", "caffenet",       "vgg-19",
+                                          "zf-net",       "googlenet-2014", "lenet"};
+  std::vector<LayerMeasurement> rows;
+  for (const auto& name : networks) {
+    for (LayerMeasurement& m : measure({name}, {1, 8, 32}, dev)) {
+      m.source_network = name;
+      rows.push_back(std::move(m));
+    }
+  }
+  TrainOptions options;
+  options.kinds = {LayerKind::conv, LayerKind::pool};
+  options.max_degree = 2;
+  options.folds = 4;
+  TrainReport report;
+  const ModelFile file = train_models(rows, {"synthetic"}, options, report);
+  const TargetModel& conv = *file.find(LayerKind::conv)->runtime;
+  EXPECT_EQ(conv.selected_by, "leave-one-network-out");
+  ASSERT_EQ(conv.candidates.size(), 3u);  // polynomial, roofline, roofline + correction
+  int chosen = 0;
+  for (const auto& c : conv.candidates) {
+    EXPECT_TRUE(std::isfinite(c.network_error)) << c.name;
+    EXPECT_TRUE(std::isfinite(c.cv_rmspe)) << c.name;
+    chosen += c.chosen ? 1 : 0;
+    // The chosen one has the lowest network error.
+    for (const auto& other : conv.candidates) {
+      if (c.chosen) {
+        EXPECT_LE(c.network_error, other.network_error) << c.name;
+      }
+    }
+  }
+  EXPECT_EQ(chosen, 1);
+  EXPECT_NE(conv.form, ModelForm::polynomial);
+  EXPECT_FALSE(conv.candidates[0].chosen);
+  ASSERT_TRUE(conv.bounds);
+
+  const ModelFile loaded = parse_model_file(write_model_file(file), "m.json");
+  EXPECT_EQ(loaded.find(LayerKind::conv)->runtime->form, conv.form);
+  ImportOptions huge;
+  huge.batch = 512;
+  for (const ModelFile* m : {&file, &loaded}) {
+    const Network net = load_network("vgg-16", huge);
+    const auto p = predict_network(net, *m, "m");
+    for (const auto& l : p.layers) {
+      if (l.kind != LayerKind::conv) continue;
+      const WorkAndTraffic w =
+          work_and_traffic(LayerKind::conv, layer_features(net, l.id).specials);
+      const double t = l.runtime_ms;
+      EXPECT_GE(t, conv.bounds->lower(w.flops, w.elements) * (1 - 1e-12));
+      EXPECT_LE(t, conv.bounds->upper(w.flops, w.elements) * (1 + 1e-12));
+    }
+  }
 }
 
 }  // namespace
