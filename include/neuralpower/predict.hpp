@@ -43,6 +43,9 @@ struct NetworkPrediction {
   std::optional<double> power_w;
   std::optional<double> energy_mj;
   double runtime_without_power_ms = 0;  // runtime of layers that have no power prediction
+  // What makes the prediction doubtful as a whole (a network in fp16 priced by an fp32 model),
+  // one plain sentence each: printed on stderr and kept in the JSON.
+  std::vector<std::string> warnings;
 };
 
 NetworkPrediction predict_network(const Network& net, const ModelFile& model,

@@ -11,6 +11,14 @@ namespace {
 
 constexpr double kRangeSlack = 1e-9;
 
+// A model that overflows on a layer (a coefficient of 1e300, a layer far outside the training
+// range) must fail naming the layer, not print inf or nan totals.
+[[noreturn]] void not_finite(const Layer& layer, const char* target, double value) {
+  throw Error("layer '" + layer.name + "' (" + std::string(to_string(layer.kind)) + "): the " +
+              target + " model gives " + (std::isnan(value) ? "nan" : "inf") +
+              ", not a number (a coefficient too large for this layer's features?)");
+}
+
 uint32_t extrapolated_mask(const std::vector<Range>& ranges, std::span<const double> x) {
   uint32_t mask = 0;
   for (size_t i = 0; i < ranges.size() && i < x.size() && i < 32; ++i) {
@@ -121,6 +129,7 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
         kind->runtime->log_inputs
             ? kind->runtime->polynomial.evaluate(log_features(f.features), log_features(f.specials))
             : kind->runtime->polynomial.evaluate(f.features, f.specials);
+    if (!std::isfinite(t)) not_finite(layer, "runtime", t);
     if (!(t >= kMinRuntimeMs)) {
       t = kMinRuntimeMs;
       e.flags |= LayerEstimate::kClamped;
@@ -133,6 +142,7 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
     }
     const FeatureValues x = power_feature_values(f.features);
     const double w = kind->power->polynomial.evaluate(x, f.specials);
+    if (!std::isfinite(w)) not_finite(layer, "power", w);
     if (w > 0) {
       e.power_w = w;
       e.has_power = true;
