@@ -1,6 +1,7 @@
 // `neuralpower profile layers` and `neuralpower profile nets` (docs/profiling.md).
 #include <csignal>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,11 +64,11 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
                         RunSettings& run) {
   command.add_option("--backend", device.backend, "device backend")
       ->required()
-      ->check(CLI::IsMember(known_backends()));
+      ->check(one_of(known_backends()));
   command.add_option("--device", device.device, "device index (GPU number)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, 1023));
   command.add_option("--threads", run.threads, "CPU backend threads")
-      ->check(CLI::Range(1, 1024))
+      ->check(integer_in(1, 1024))
       ->capture_default_str();
   const std::map<std::string, DataType> dtypes{{"fp32", DataType::fp32},
                                                {"fp16", DataType::fp16},
@@ -82,20 +83,20 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
   command.add_flag("--lock-clocks", device.lock_clocks,
                    "try to lock the device clocks for the run (recorded in the data)");
   command.add_option("--trials", measure.trials, "timed trials per measurement")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
   command.add_option("--warmup", measure.warmup, "warm-up runs before the trials")
-      ->check(CLI::Range(0, 1000))
+      ->check(integer_in(0, 1000))
       ->capture_default_str();
   command
       .add_option("--min-trial-ms", measure.min_trial_ms,
                   "iterations per trial chosen so that a trial lasts this long")
-      ->check(CLI::Range(0.0, 10000.0))
+      ->check(number_in(0.0, 10000.0))
       ->capture_default_str();
   command
       .add_option("--power-window", measure.power_window_s,
                   "seconds of back-to-back runs per power window")
-      ->check(CLI::Range(0.01, 600.0))
+      ->check(number_in(0.01, 600.0))
       ->capture_default_str();
 }
 
@@ -116,6 +117,10 @@ void report_clocks(const ClockLock& clocks) {
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
+
+// The most random configurations one plan draws: the plan is built (and de-duplicated) in
+// memory, about 1.5 KB a configuration, and 100000 are days of measuring already.
+constexpr int64_t kMaxRandomConfigs = 100000;
 
 struct LayersArguments {
   DeviceArguments device;
@@ -144,6 +149,17 @@ void write_plan(const Plan& plan, const std::string& path) {
 }
 
 int run_layers(LayersArguments& args) {
+  // An output that cannot be written fails first, before a plan is drawn or a device opened.
+  const bool measuring = args.plan_out.empty() && !args.dry_run;
+  if (!args.plan_out.empty() && args.plan_out != "-") check_writable(args.plan_out);
+  if (measuring) {
+    if (args.out.empty()) throw Error("--out is required (or --dry-run to list the plan)");
+    DatasetAppender::check_path(args.out);
+  }
+  // The device before the plan and the dataset: a backend that finds no device says so first
+  // and leaves no file behind.
+  std::optional<Device> device;
+  if (measuring) device = open_device(args.device);
   const int64_t backend_cap = backend_defaults(args.device.backend).max_plan_flops;
   args.plan.max_flops =
       args.max_gflops ? static_cast<int64_t>(*args.max_gflops * 1e9) : backend_cap;
@@ -158,12 +174,10 @@ int run_layers(LayersArguments& args) {
     std::cout << plan_listing(plan);
     return 0;
   }
-  if (args.out.empty()) throw Error("--out is required (or --dry-run to list the plan)");
   DatasetAppender out(args.out);
   if (!out.repair_note().empty()) std::cerr << out.repair_note() << "\n";
 
-  Device device = open_device(args.device);
-  ClockLock clocks(*device.meter, args.device.lock_clocks);
+  ClockLock clocks(*device->meter, args.device.lock_clocks);
   report_clocks(clocks);
 
   StopSignals signals;
@@ -172,7 +186,7 @@ int run_layers(LayersArguments& args) {
   options.log = &std::cerr;
   options.stop = &g_stop;
   const ProfileLayersResult r =
-      profile_layers(*device.backend, *device.meter, plan.configs, out, options);
+      profile_layers(*device->backend, *device->meter, plan.configs, out, options);
   std::cerr << profile_layers_summary(r, args.out, options.budget_seconds);
   return r.interrupted ? kInterruptedExit : 0;
 }
@@ -180,21 +194,22 @@ int run_layers(LayersArguments& args) {
 struct NetsArguments {
   DeviceArguments device;
   ProfileNetsOptions options;
+  ImportArguments import;
   std::vector<std::string> networks;
   std::vector<int64_t> batches;
   std::string out;
 };
 
 int run_nets(const NetsArguments& args) {
-  // Load every network first: a typo fails before any measuring.
+  // The output and every network first: a typo or an unwritable --out fails before any
+  // measuring.
+  check_writable(args.out);
   std::vector<NamedNetwork> nets;
   for (const auto& spec : args.networks) {
     const std::vector<int64_t> batches =
         args.batches.empty() ? std::vector<int64_t>{0} : args.batches;
     for (int64_t batch : batches) {
-      ImportOptions import;
-      if (batch > 0) import.batch = batch;
-      Network net = load_network(spec, import);
+      Network net = load_network(spec, args.import.import_options(batch));
       net.set_dtype(args.options.run.dtype);
       nets.emplace_back(spec, std::move(net));
     }
@@ -243,15 +258,18 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
                   "networks of the nets plan (default: every training network of the zoo)")
       ->delimiter(',')
       ->allow_extra_args(false);
-  layers.add_option("--random", plan.random_count, "random configurations in the plan")
-      ->check(CLI::NonNegativeNumber)
+  layers
+      .add_option("--random", plan.random_count,
+                  "random configurations in the plan (at most " +
+                      std::to_string(kMaxRandomConfigs) + ": the plan is built in memory)")
+      ->check(integer_in(0, kMaxRandomConfigs))
       ->capture_default_str();
   layers.add_option("--max-configs", plan.max_configs, "measure at most this many configurations")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, std::numeric_limits<int64_t>::max()));
   layers
       .add_option("--budget-seconds", la.options.budget_seconds,
                   "stop cleanly once this much time has passed (resumable)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   layers.add_option("--seed", plan.seed, "seed of the random plan and the plan's order")
       ->capture_default_str();
   layers.add_flag("--include-test-networks", plan.include_test_networks,
@@ -261,12 +279,12 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
           "--max-tensor-mib",
           [&plan](double mib) { plan.max_tensor_bytes = static_cast<int64_t>(mib * kMiB); },
           "drop configurations whose tensors exceed this")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->default_str(fixed(static_cast<double>(plan.max_tensor_bytes) / kMiB, 0));
   layers
       .add_option_function<double>(
           "--max-gflops", [&la](double gflops) { la.max_gflops = gflops; }, max_gflops_help())
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   auto* dry_run =
       layers.add_flag("--dry-run", la.dry_run, "print the plan's configurations, measure nothing");
   layers
@@ -286,6 +304,7 @@ void add_nets_options(CLI::App& nets, NetsArguments& na) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(positive_integer());
+  na.import.add_to(nets);
   nets.add_flag_callback(
       "--no-layer-power", [&na] { na.options.layer_power = false; },
       "skip the per-layer power windows (end-to-end power only)");
