@@ -15,6 +15,7 @@ packages=(
   clang-format
   chromium  # headless, for the HTML report tests (tests/html)
   python3-torch  # tests/tools: tools/torch_profile.py on the CPU (about 540 MiB installed)
+  clang libclang-rt-14-dev  # fuzz/: the libFuzzer harnesses (fuzz/run.sh), built with clang 14
 )
 if [[ "${1:-}" == "--tools" ]]; then
   packages+=(python3-torchvision python3-onnx python3-sklearn python3-numpy)
