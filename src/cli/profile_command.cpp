@@ -134,6 +134,23 @@ struct LayersArguments {
 
 // For profilers outside this tool (tools/torch_profile.py): they measure these rows and keep
 // this tool's features.
+// "cannot write the plan to 'p.csv': no such folder 'x'", without repeating the path.
+Error plan_write_error(const std::string& path, const Error& e) {
+  std::string reason = e.what();
+  const std::string repeated = "cannot write '" + path + "': ";
+  if (reason.rfind(repeated, 0) == 0) reason = reason.substr(repeated.size());
+  return Error("cannot write the plan to '" + path + "': " + reason);
+}
+
+void check_plan_writable(const std::string& path) {
+  if (path.empty() || path == "-") return;
+  try {
+    check_writable(path);
+  } catch (const Error& e) {
+    throw plan_write_error(path, e);
+  }
+}
+
 void write_plan(const Plan& plan, const std::string& path) {
   const std::string text = plan_dataset_csv(plan.configs);
   if (path == "-") {
@@ -143,7 +160,7 @@ void write_plan(const Plan& plan, const std::string& path) {
   try {
     replace_file(path, text);
   } catch (const Error& e) {
-    throw Error("cannot write the plan to '" + path + "': " + e.what());
+    throw plan_write_error(path, e);
   }
   std::cerr << "wrote " << plan.configs.size() << " planned configurations to " << path << "\n";
 }
@@ -151,7 +168,7 @@ void write_plan(const Plan& plan, const std::string& path) {
 int run_layers(LayersArguments& args) {
   // An output that cannot be written fails first, before a plan is drawn or a device opened.
   const bool measuring = args.plan_out.empty() && !args.dry_run;
-  if (!args.plan_out.empty() && args.plan_out != "-") check_writable(args.plan_out);
+  check_plan_writable(args.plan_out);
   if (measuring) {
     if (args.out.empty()) throw Error("--out is required (or --dry-run to list the plan)");
     DatasetAppender::check_path(args.out);

@@ -128,7 +128,7 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
     throw Error("key '" + r.name("inputs") + "' must be linear or log2, got " + inputs);
   }
   t.log_inputs = inputs == "log2";
-  t.model.degree = checked_int(r, "degree", 1, kMaxTermDegree);
+  t.model.degree = checked_int(r, "degree", 0, kMaxTermDegree);
   t.lambda = checked_number(r, "lambda", 0.0);
   t.cv_rmse = checked_number(r, "cv_rmse", 0.0);
   t.cv_rmspe = checked_number(r, "cv_rmspe", 0.0);

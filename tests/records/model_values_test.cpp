@@ -43,7 +43,7 @@ TEST(ModelValues, TheShippedKindOfFileReadsAndWritesBack) {
 
 TEST(ModelValues, NumbersThatCannotBeAModelAreRefusedNamingTheKey) {
   const std::string text = read_text_file(kModel);
-  EXPECT_NE(error_of(with_value(text, "degree", "12")).find("degree' must be from 1 to 8, got 12"),
+  EXPECT_NE(error_of(with_value(text, "degree", "12")).find("degree' must be from 0 to 8, got 12"),
             std::string::npos);
   EXPECT_NE(
       error_of(replaced(text, "\"exponents\": [\n", "\"exponents\": [\n7,")).find("has 21 entries"),
