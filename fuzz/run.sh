@@ -25,7 +25,7 @@ work="${FUZZ_WORK:-$build/fuzz-work}"
 # -O1 with line tables: quick to compile (CI builds this from scratch), symbolised reports.
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
   -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DNP_FUZZ=ON -DNP_BUILD_TESTS=OFF \
-  -DNP_BUILD_BENCH=OFF -DNP_CUDA=OFF >/dev/null
+  -DNP_BUILD_BENCH=OFF -DNP_BUILD_PYTHON=OFF -DNP_CUDA=OFF >/dev/null
 cmake --build "$build" --target fuzzers
 
 dictionary() {
