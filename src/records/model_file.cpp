@@ -134,6 +134,16 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
   t.cv_rmspe = checked_number(r, "cv_rmspe", 0.0);
   t.rows = static_cast<size_t>(checked_int(r, "rows", 0, std::numeric_limits<int>::max()));
   t.feature_names = r.get<std::vector<std::string>>("features");
+  // The kind's features come first (their ranges are named by them); a target naming others
+  // would not read back as written (found by fuzz/model_file_fuzzer).
+  for (size_t i = 0; i < base_features.size(); ++i) {
+    if (i >= t.feature_names.size() || t.feature_names[i] != base_features[i]) {
+      throw Error("key '" + r.name("features") + "' must start with the kind's features; entry " +
+                  std::to_string(i + 1) + " is " +
+                  (i < t.feature_names.size() ? "'" + t.feature_names[i] + "'" : "missing") +
+                  ", expected '" + base_features[i] + "'");
+    }
+  }
   t.model.intercept = checked_number(r, "intercept");
   t.model.num_features = t.feature_names.size();
   t.model.num_special = specials.size();

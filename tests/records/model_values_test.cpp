@@ -61,6 +61,18 @@ TEST(ModelValues, NumbersThatCannotBeAModelAreRefusedNamingTheKey) {
             std::string::npos);
 }
 
+TEST(ModelValues, ATargetWhoseFeaturesAreNotTheKindsIsRefused) {
+  // Found by fuzz/model_file_fuzzer: accepted, it was written with ranges it could not read.
+  const std::string text = read_text_file(kModel);
+  const std::string renamed =
+      replaced(text, "\"model_size\": 3,\n    \"features\": [\n     \"batch\"",
+               "\"model_size\": 3,\n    \"features\": [\n     \"@batch\"");
+  EXPECT_NE(error_of(renamed).find("must start with the kind's features; entry 1 is '@batch', "
+                                   "expected 'batch'"),
+            std::string::npos)
+      << error_of(renamed);
+}
+
 TEST(ModelValues, AnExponentOutsideTheDegreeIsRefused) {
   // The compiled model indexes a table of powers by exponent: a negative one would read
   // outside it.
