@@ -1,5 +1,7 @@
 #include "neuralpower/cost.hpp"
 
+#include <algorithm>
+
 #include "neuralpower/checked.hpp"
 #include "neuralpower/error.hpp"
 
@@ -30,10 +32,11 @@ int64_t activation_flops_per_element(Activation fn) {
   return 1;
 }
 
+// Errors name what overflowed: "integer overflow computing the cost of layer 'c1' (a * b)".
 struct Counter {
-  const char* what;
-  int64_t mul(int64_t a, int64_t b) const { return checked_mul(a, b, what); }
-  int64_t add(int64_t a, int64_t b) const { return checked_add(a, b, what); }
+  std::string what;
+  int64_t mul(int64_t a, int64_t b) const { return checked_mul(a, b, what.c_str()); }
+  int64_t add(int64_t a, int64_t b) const { return checked_add(a, b, what.c_str()); }
 };
 
 }  // namespace
@@ -43,7 +46,7 @@ LayerCost layer_cost(const Network& net, int id) {
   LayerCost cost;
   if (is_zero_cost(layer.kind)) return cost;
 
-  const Counter c{"layer cost"};
+  const Counter c{"the cost of layer '" + layer.name + "'"};
   const int64_t bytes_per = element_bytes(net.dtype());
   const int64_t out = element_count(layer.output_shape);
   int64_t in_total = 0;
@@ -93,8 +96,15 @@ LayerCost layer_cost(const Network& net, int id) {
     case LayerKind::max: {
       const auto& a = std::get<EltwiseAttrs>(layer.attrs);
       int64_t operands = static_cast<int64_t>(layer.inputs.size());
-      for (const auto& s : a.constant_operands) {
-        cost.params = c.add(cost.params, element_count(s));
+      for (size_t i = 0; i < a.constant_operands.size(); ++i) {
+        const int64_t elements = element_count(a.constant_operands[i]);
+        const bool shared = std::find(a.shared_operands.begin(), a.shared_operands.end(), i) !=
+                            a.shared_operands.end();
+        if (shared) {
+          read_elements = c.add(read_elements, elements);
+        } else {
+          cost.params = c.add(cost.params, elements);
+        }
         ++operands;
       }
       cost.flops = c.mul(out, operands - 1);
@@ -140,7 +150,7 @@ LayerCost layer_cost(const Network& net, int id) {
 
 NetworkCost network_cost(const Network& net) {
   NetworkCost result;
-  const Counter c{"network cost"};
+  const Counter c{"the cost of network '" + net.name() + "'"};
   for (int id = 0; id < net.size(); ++id) {
     const LayerCost cost = layer_cost(net, id);
     result.total.flops = c.add(result.total.flops, cost.flops);
