@@ -41,6 +41,9 @@ const std::vector<std::string> kTrailing{"status",
                                          "tool_version",
                                          "clocks_locked",
                                          "date"};
+// Optional on reading: datasets written before the measurement protocol lack them.
+const std::vector<std::string> kProtocol{"placement", "trials_redone", "reference_ms",
+                                         "reference_mem_ms", "scheduling"};
 
 std::string number(double v) {
   char buffer[32];
@@ -68,17 +71,40 @@ struct CellReader {
   }
 };
 
+bool is_protocol_column(const std::string& name) {
+  return std::find(kProtocol.begin(), kProtocol.end(), name) != kProtocol.end();
+}
+
 }  // namespace
+
+std::string_view to_string(Placement placement) {
+  switch (placement) {
+    case Placement::isolated:
+      return "isolated";
+    case Placement::in_network:
+      return "in-network";
+  }
+  return "?";
+}
+
+Placement placement_from_string(std::string_view name) {
+  if (name == "isolated") return Placement::isolated;
+  if (name == "in-network") return Placement::in_network;
+  throw Error("unknown placement '" + std::string(name) + "' (isolated or in-network)");
+}
 
 const std::vector<std::string>& dataset_columns() {
   static const std::vector<std::string> columns = [] {
     std::vector<std::string> all = kLeading;
     for (const auto& name : all_feature_names()) all.push_back("f_" + name);
     all.insert(all.end(), kTrailing.begin(), kTrailing.end());
+    all.insert(all.end(), kProtocol.begin(), kProtocol.end());
     return all;
   }();
   return columns;
 }
+
+const std::vector<std::string>& protocol_columns() { return kProtocol; }
 
 std::string dataset_header() {
   std::string line;
@@ -119,7 +145,12 @@ std::string dataset_row(const LayerMeasurement& m) {
                                           p.library_version,
                                           p.tool_version,
                                           p.clocks_locked,
-                                          m.date};
+                                          m.date,
+                                          std::string(to_string(m.placement)),
+                                          std::to_string(m.trials_redone),
+                                          optional_number(m.reference_ms),
+                                          optional_number(m.reference_mem_ms),
+                                          m.scheduling};
   cells.insert(cells.end(), trailing.begin(), trailing.end());
   for (const auto& cell : cells) {
     if (cell.find_first_of("\n\r") != std::string::npos) {
@@ -134,6 +165,7 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
   const std::vector<std::string>& header = csv.header();
   const auto& expected = dataset_columns();
   for (const auto& column : expected) {
+    if (is_protocol_column(column)) continue;
     if (std::find(header.begin(), header.end(), column) == header.end()) {
       throw Error(file + ":1: missing column '" + column + "'");
     }
@@ -192,6 +224,21 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     p.tool_version = r.text(at["tool_version"]);
     p.clocks_locked = r.text(at["clocks_locked"]);
     m.date = r.text(at["date"]);
+    if (at.count("placement") && !r.text(at["placement"]).empty()) {
+      try {
+        m.placement = placement_from_string(r.text(at["placement"]));
+      } catch (const Error& e) {
+        throw Error(csv.where() + ": column 'placement': " + e.what());
+      }
+    }
+    if (at.count("trials_redone")) {
+      m.trials_redone = static_cast<int64_t>(r.optional_number(at["trials_redone"]).value_or(0));
+    }
+    if (at.count("reference_ms")) m.reference_ms = r.optional_number(at["reference_ms"]);
+    if (at.count("reference_mem_ms")) {
+      m.reference_mem_ms = r.optional_number(at["reference_mem_ms"]);
+    }
+    if (at.count("scheduling")) m.scheduling = r.text(at["scheduling"]);
     if (!m.runtime_ms) {
       throw Error(csv.where() + ": column 'runtime_ms': empty in a row marked ok");
     }
