@@ -1,9 +1,9 @@
 #pragma once
 // Adaptive sampling, as nn-Meter does it (docs/profiling.md, "Adaptive sampling"): after a
 // first part of the budget, quick per-kind models are fitted to the rows measured so far, their
-// held-out error is computed row by row, and the next configurations are the unmeasured
-// candidates nearest (in log-feature space) to the rows with the highest error, in kinds given
-// more of the round the worse their model does.
+// held-out error is computed row by row, a second quick model of that error over the features
+// says where it is high, and the next configurations are the unmeasured candidates where it
+// predicts the highest error, in kinds given more of the round the worse their model does.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,11 +16,10 @@
 namespace np {
 
 struct AdaptiveOptions {
-  double share = 0;            // of the run (its budget or its configuration count); 0: off
-  int round = 24;              // configurations chosen per round
-  int folds = 5;               // held-out folds of the quick models
-  double seed_fraction = 0.2;  // the rows with the highest error (this share per kind) seed a round
-  size_t min_rows = 10;        // fewer rows of a kind: no quick model, its error counts as 100%
+  double share = 0;      // of the run (its budget or its configuration count); 0: off
+  int round = 24;        // configurations chosen per round
+  int folds = 5;         // held-out folds of the quick models
+  size_t min_rows = 10;  // fewer rows of a kind: no quick model, its error counts as 100%
 };
 
 // A configuration as the quick models see it: log_feature() of its kind's features and
@@ -47,8 +46,9 @@ struct AdaptiveCandidate {
 
 // The next `count` candidates (indices into `candidates`, none twice): the round is shared
 // among the kinds that have candidates in proportion to their held-out RMSPE; within a kind,
-// the rows with the highest error each take the nearest candidate in turn (distances over the
-// kind's feature ranges); a kind without a quick model takes its candidates in their order.
+// the candidates with the highest error predicted by a quick model of the held-out errors,
+// spread apart (none within 5% of the kind's feature ranges of another while others remain);
+// a kind without a quick model takes its candidates in their order.
 std::vector<size_t> choose_adaptive(const std::vector<LayerMeasurement>& measured,
                                     const std::vector<AdaptiveCandidate>& candidates, size_t count,
                                     const AdaptiveOptions& options,

@@ -253,33 +253,41 @@ std::vector<size_t> choose_adaptive(const std::vector<LayerMeasurement>& measure
     Ranges ranges;
     for (const auto& x : k.x) ranges.include(x);
     for (size_t c : list) ranges.include(candidates[c].x);
-    // Seeds: the rows with the highest held-out error.
-    std::vector<size_t> order(k.rows.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return errors[k.rows[a]] > errors[k.rows[b]]; });
-    const size_t seeds = std::clamp<size_t>(
-        static_cast<size_t>(std::ceil(options.seed_fraction * static_cast<double>(order.size()))),
-        1, order.size());
-    std::vector<bool> taken(list.size(), false);
-    size_t got = 0;
-    for (size_t pass = 0; got < want; ++pass) {
-      const size_t seed = order[pass % seeds];
-      size_t best = list.size();
-      double best_d = std::numeric_limits<double>::infinity();
-      for (size_t j = 0; j < list.size(); ++j) {
-        if (taken[j]) continue;
-        const double d = ranges.distance2(k.x[seed], candidates[list[j]].x);
-        if (d < best_d) {
-          best_d = d;
-          best = j;
-        }
-      }
-      if (best == list.size()) break;
-      taken[best] = true;
-      chosen.push_back(list[best]);
-      ++got;
+    // Where the error is: a second quick model, of the held-out error over the features (a
+    // smooth surface, so a bump in one feature shows as a peak), scores the candidates; the
+    // highest are taken, none within kMinSeparation of one already taken while others remain.
+    std::vector<const std::vector<double>*> x;
+    std::vector<double> y;
+    for (size_t i = 0; i < k.rows.size(); ++i) {
+      x.push_back(&k.x[i]);
+      y.push_back(std::log1p(errors[k.rows[i]] / 100.0));
     }
+    QuickModel error_model;
+    error_model.fit(x, y);
+    std::vector<std::pair<double, size_t>> scored;
+    for (size_t j = 0; j < list.size(); ++j) {
+      scored.emplace_back(error_model.predict(candidates[list[j]].x), j);
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    constexpr double kMinSeparation2 = 0.05 * 0.05;
+    std::vector<bool> taken(list.size(), false);
+    std::vector<size_t> picked;
+    for (int relaxed = 0; relaxed < 2 && picked.size() < want; ++relaxed) {
+      for (const auto& [score, j] : scored) {
+        if (picked.size() >= want) break;
+        if (taken[j]) continue;
+        const bool crowded =
+            relaxed == 0 && std::any_of(picked.begin(), picked.end(), [&](size_t p) {
+              return ranges.distance2(candidates[list[p]].x, candidates[list[j]].x) <
+                     kMinSeparation2;
+            });
+        if (crowded) continue;
+        taken[j] = true;
+        picked.push_back(j);
+      }
+    }
+    for (size_t j : picked) chosen.push_back(list[j]);
   }
   return chosen;
 }

@@ -37,14 +37,16 @@ ConvAttrs conv_attrs(int64_t out, int64_t kernel, int64_t pad) {
 // Fully connected layers as convolutions whose kernel covers the whole map: a read of all the
 // weights per image (AlexNet-v2's fc6-fc8, Overfeat's).
 void fc_as_conv(Grid& g) {
+  // Channel counts between those of AlexNet-v2 and Overfeat, never theirs.
   for (int64_t batch : {1, 4, 16, 64}) {
-    for (int64_t in : {1024, 4096}) {
-      for (int64_t out : {1000, 4096})
+    for (int64_t in : {1536, 3584}) {
+      for (int64_t out : {1200, 3584}) {
         g.add(batch, {{in, 1, 1}}, LayerKind::conv, conv_attrs(out, 1, 0));
+      }
     }
     for (int64_t map : {5, 6}) {
-      for (int64_t in : {256, 1024}) {
-        for (int64_t out : {1024, 4096}) {
+      for (int64_t in : {192, 768}) {
+        for (int64_t out : {2048, 3584}) {
           g.add(batch, {{in, map, map}}, LayerKind::conv, conv_attrs(out, map, 0));
         }
       }

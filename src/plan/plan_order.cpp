@@ -26,23 +26,25 @@ std::vector<size_t> farthest_point_order(const std::vector<std::vector<double>>&
       high[j] = std::max(high[j], p[j]);
     }
   }
-  std::vector<std::vector<double>> z(n, std::vector<double>(d, 0));
+  // Row-major n x d, each feature scaled to [0, 1] over the kind's range.
+  std::vector<double> z(n * d, 0.0);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < d; ++j) {
       const double span = high[j] - low[j];
-      z[i][j] = span > 0 ? (points[i][j] - low[j]) / span : 0;
+      z[i * d + j] = span > 0 ? (points[i][j] - low[j]) / span : 0;
     }
   }
   auto distance2 = [&](size_t a, size_t b) {
     double s = 0;
-    for (size_t j = 0; j < d; ++j) s += (z[a][j] - z[b][j]) * (z[a][j] - z[b][j]);
+    for (size_t j = 0; j < d; ++j)
+      s += (z[a * d + j] - z[b * d + j]) * (z[a * d + j] - z[b * d + j]);
     return s;
   };
   // The most central point first: nearest to the per-feature medians.
   std::vector<double> centre(d);
+  std::vector<double> column(n);
   for (size_t j = 0; j < d; ++j) {
-    std::vector<double> column(n);
-    for (size_t i = 0; i < n; ++i) column[i] = z[i][j];
+    for (size_t i = 0; i < n; ++i) column[i] = z[i * d + j];
     std::nth_element(column.begin(), column.begin() + static_cast<std::ptrdiff_t>(n / 2),
                      column.end());
     centre[j] = column[n / 2];
@@ -51,7 +53,7 @@ std::vector<size_t> farthest_point_order(const std::vector<std::vector<double>>&
   double best = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < n; ++i) {
     double s = 0;
-    for (size_t j = 0; j < d; ++j) s += (z[i][j] - centre[j]) * (z[i][j] - centre[j]);
+    for (size_t j = 0; j < d; ++j) s += (z[i * d + j] - centre[j]) * (z[i * d + j] - centre[j]);
     if (s < best) {
       best = s;
       first = i;

@@ -564,12 +564,18 @@ Layout handed_input_layout(const Layer& layer, const Shape& shape) {
     case LayerKind::bn:
     case LayerKind::act:
     case LayerKind::lrn:
+    case LayerKind::concat:
+      return Layout::channels_last;
     case LayerKind::add:
     case LayerKind::mul:
     case LayerKind::max:
-    case LayerKind::concat:
-    case LayerKind::slice:
-      return Layout::channels_last;
+      // One tensor scaled by constants (ConvNeXt's layer scale) follows a permute back to
+      // NCHW, which leaves it plain; residual adds and squeeze-and-excitation products follow
+      // convolutions.
+      return layer.inputs.size() == 1 &&
+                     !std::get<EltwiseAttrs>(layer.attrs).constant_operands.empty()
+                 ? Layout::plain
+                 : Layout::channels_last;
     case LayerKind::transpose: {
       const auto& perm = std::get<TransposeAttrs>(layer.attrs).perm;
       return perm == std::vector<int64_t>{0, 2, 3, 1} ? Layout::channels_last : Layout::plain;

@@ -35,10 +35,12 @@ Layout output_layout(const Layer& layer, const std::vector<Shape>& input_shapes,
 std::vector<Layout> network_layouts(const Network& net);
 // The layout a network run hands `layer` an input of `shape` in, for a layer measured alone
 // (its inputs are network inputs there): channels-last for a rank-4 feature map of more than 4
-// channels read by a kind that follows convolutions in CNNs (conv, pool, bn, act, lrn, the
-// elementwise kinds, concat, slice) or by an NCHW->NHWC transpose; plain for images (4
-// channels or fewer) and for fc, softmax, layernorm and other transposes, whose inputs come
-// from plain layers (flatten, matmul, a permute).
+// channels read by a kind that follows convolutions in CNNs (conv, pool, bn, act, lrn, concat,
+// residual adds, squeeze-and-excitation products) or by an NCHW->NHWC transpose; plain for
+// images (4 channels or fewer), for a tensor scaled by constants, and for fc, softmax,
+// layernorm, slice and other transposes, whose inputs come from plain layers (flatten, matmul,
+// a permute, ShuffleNet's channel shuffle). tests/backends/cpu_layouts_test.cpp holds the rule
+// against the layouts of every zoo network.
 Layout handed_input_layout(const Layer& layer, const Shape& shape);
 // The layouts of a layer's inputs when it is prepared alone in `net`: the network's own for
 // inputs computed by other layers, handed_input_layout for network inputs.
