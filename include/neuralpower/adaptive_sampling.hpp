@@ -1,9 +1,9 @@
 #pragma once
 // Adaptive sampling, as nn-Meter does it (docs/profiling.md, "Adaptive sampling"): after a
 // first part of the budget, quick per-kind models are fitted to the rows measured so far, their
-// held-out error is computed row by row, a second quick model of that error over the features
-// says where it is high, and the next configurations are the unmeasured candidates where it
-// predicts the highest error, in kinds given more of the round the worse their model does.
+// held-out error is computed row by row, and the next configurations are the unmeasured
+// candidates nearest the rows with the highest error (the mean error of a candidate's nearest
+// measured rows), in kinds given more of the round the worse their model does.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -46,7 +46,7 @@ struct AdaptiveCandidate {
 
 // The next `count` candidates (indices into `candidates`, none twice): the round is shared
 // among the kinds that have candidates in proportion to their held-out RMSPE; within a kind,
-// the candidates with the highest error predicted by a quick model of the held-out errors,
+// the candidates whose nearest measured rows have the highest held-out log error,
 // spread apart (none within 5% of the kind's feature ranges of another while others remain);
 // a kind without a quick model takes its candidates in their order.
 std::vector<size_t> choose_adaptive(const std::vector<LayerMeasurement>& measured,

@@ -38,7 +38,7 @@ std::vector<double> solve_spd(Matrix a, std::vector<double> y) {
   return y;
 }
 
-// Ridge regression on [1, z, z^2] of the standardised features.
+// Ridge regression on [1, z, z^2] of the standardised features ([1, z] for few rows).
 class QuickModel {
  public:
   void fit(const std::vector<const std::vector<double>*>& x, const std::vector<double>& y) {
@@ -56,7 +56,10 @@ class QuickModel {
       s = std::sqrt(s / static_cast<double>(x.size()));
       if (s < 1e-9) s = 0;  // a constant feature contributes nothing
     }
-    const size_t p = 1 + 2 * d;
+    // Squares only with at least two rows per coefficient: fewer rows would be overfitted,
+    // and their held-out error would say more about the fit than about the data.
+    quadratic_ = x.size() >= 2 * (1 + 2 * d);
+    const size_t p = quadratic_ ? 1 + 2 * d : 1 + d;
     Matrix a(p, std::vector<double>(p, 0));
     std::vector<double> b(p, 0);
     for (size_t r = 0; r < x.size(); ++r) {
@@ -83,11 +86,12 @@ class QuickModel {
     for (size_t j = 0; j < x.size(); ++j) {
       const double z = scale_[j] > 0 ? (x[j] - mean_[j]) / scale_[j] : 0.0;
       phi.push_back(z);
-      phi.push_back(z * z);
+      if (quadratic_) phi.push_back(z * z);
     }
     return phi;
   }
 
+  bool quadratic_ = true;
   std::vector<double> mean_, scale_, beta_;
 };
 
@@ -151,10 +155,16 @@ std::vector<double> quick_features(LayerKind kind, const std::map<std::string, d
   return x;
 }
 
-std::vector<double> quick_model_errors(const std::vector<LayerMeasurement>& rows,
-                                       const AdaptiveOptions& options,
-                                       std::vector<QuickModelError>* per_kind) {
+namespace {
+
+// The held-out errors as quick_model_errors gives them (%), and as |log(predicted/measured)|,
+// which is symmetric: an under-prediction of 8 times is a relative error of only 87.5%.
+std::vector<double> held_out_errors(const std::vector<LayerMeasurement>& rows,
+                                    const AdaptiveOptions& options,
+                                    std::vector<QuickModelError>* per_kind,
+                                    std::vector<double>* log_errors) {
   std::vector<double> errors(rows.size(), std::numeric_limits<double>::quiet_NaN());
+  if (log_errors) log_errors->assign(rows.size(), std::numeric_limits<double>::quiet_NaN());
   if (per_kind) per_kind->clear();
   for (const auto& [kind, k] : by_kind(rows)) {
     QuickModelError summary;
@@ -175,9 +185,10 @@ std::vector<double> quick_model_errors(const std::vector<LayerMeasurement>& rows
         model.fit(x, y);
         for (size_t i = fold; i < k.rows.size(); i += folds) {
           const double measured = *rows[k.rows[i]].runtime_ms;
-          const double predicted = std::exp(std::clamp(model.predict(k.x[i]), -50.0, 50.0));
-          const double error = 100.0 * std::abs(predicted / measured - 1.0);
+          const double log_predicted = std::clamp(model.predict(k.x[i]), -50.0, 50.0);
+          const double error = 100.0 * std::abs(std::exp(log_predicted) / measured - 1.0);
           errors[k.rows[i]] = error;
+          if (log_errors) (*log_errors)[k.rows[i]] = std::abs(log_predicted - std::log(measured));
           squares += error * error;
         }
       }
@@ -188,12 +199,23 @@ std::vector<double> quick_model_errors(const std::vector<LayerMeasurement>& rows
   return errors;
 }
 
+}  // namespace
+
+std::vector<double> quick_model_errors(const std::vector<LayerMeasurement>& rows,
+                                       const AdaptiveOptions& options,
+                                       std::vector<QuickModelError>* per_kind) {
+  return held_out_errors(rows, options, per_kind, nullptr);
+}
+
+constexpr size_t kErrorNeighbours = 3;
+
 std::vector<size_t> choose_adaptive(const std::vector<LayerMeasurement>& measured,
                                     const std::vector<AdaptiveCandidate>& candidates, size_t count,
                                     const AdaptiveOptions& options,
                                     std::vector<QuickModelError>* per_kind) {
   std::vector<QuickModelError> kinds_error;
-  const std::vector<double> errors = quick_model_errors(measured, options, &kinds_error);
+  std::vector<double> errors;
+  held_out_errors(measured, options, &kinds_error, &errors);
   if (per_kind) *per_kind = kinds_error;
   std::map<LayerKind, double> rmspe;
   for (const auto& k : kinds_error) rmspe[k.kind] = k.rmspe_pct;
@@ -253,20 +275,23 @@ std::vector<size_t> choose_adaptive(const std::vector<LayerMeasurement>& measure
     Ranges ranges;
     for (const auto& x : k.x) ranges.include(x);
     for (size_t c : list) ranges.include(candidates[c].x);
-    // Where the error is: a second quick model, of the held-out error over the features (a
-    // smooth surface, so a bump in one feature shows as a peak), scores the candidates; the
-    // highest are taken, none within kMinSeparation of one already taken while others remain.
-    std::vector<const std::vector<double>*> x;
-    std::vector<double> y;
-    for (size_t i = 0; i < k.rows.size(); ++i) {
-      x.push_back(&k.x[i]);
-      y.push_back(std::log1p(errors[k.rows[i]] / 100.0));
-    }
-    QuickModel error_model;
-    error_model.fit(x, y);
+    // Where the error is, as nn-Meter looks for it: near the measured rows the quick model
+    // misses most. A candidate scores the mean held-out log error of its nearest measured rows
+    // (a local average: a bump in one feature stays a bump, where a smooth fit of the errors
+    // over all features spreads it out); the highest are taken, none within kMinSeparation of
+    // one already taken while others remain.
+    const size_t neighbours = std::min<size_t>(kErrorNeighbours, k.rows.size());
     std::vector<std::pair<double, size_t>> scored;
+    std::vector<std::pair<double, size_t>> nearest(k.rows.size());
     for (size_t j = 0; j < list.size(); ++j) {
-      scored.emplace_back(error_model.predict(candidates[list[j]].x), j);
+      for (size_t i = 0; i < k.rows.size(); ++i) {
+        nearest[i] = {ranges.distance2(k.x[i], candidates[list[j]].x), i};
+      }
+      std::partial_sort(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(neighbours),
+                        nearest.end());
+      double sum = 0;
+      for (size_t n = 0; n < neighbours; ++n) sum += errors[k.rows[nearest[n].second]];
+      scored.emplace_back(sum / static_cast<double>(neighbours), j);
     }
     std::stable_sort(scored.begin(), scored.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });

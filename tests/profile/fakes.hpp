@@ -223,6 +223,8 @@ class FakeBackend final : public Backend {
   }
   std::unique_ptr<PreparedNetwork> prepare_network(const Network& net,
                                                    const RunSettings&) override {
+    ++prepared_networks;
+    if (on_prepare_network) on_prepare_network();
     std::vector<double> ms(static_cast<size_t>(net.size()), 0.0);
     for (int id = 0; id < net.size(); ++id) {
       const LayerKind kind = net.layer(id).kind;
@@ -238,6 +240,8 @@ class FakeBackend final : public Backend {
   std::function<void()> on_run;
   SimDevice* sim = nullptr;
   int prepared = 0;
+  std::function<void()> on_prepare_network;
+  int prepared_networks = 0;
   double slowdown = 1.0;                               // multiplies every layer time from now on
   std::function<double(const Network&, int)> runtime;  // null: fake_runtime_ms
   std::function<std::string()> disturbed;  // the trial monitor's verdict; null: no monitor

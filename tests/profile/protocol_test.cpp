@@ -373,6 +373,77 @@ TEST(Protocol, TheBudgetIsCheckedBeforeEachGroup) {
   EXPECT_LT(clock.now_s(), 0.5 + 0.33);
 }
 
+TEST(Protocol, AdaptiveRoundsMeasureMoreWhereTheQuickModelsErr) {
+  // The fake device runs convolutions with a 5x5 kernel 8 times slower than its roofline: a
+  // bump no smooth model of the features follows. Half of a 400-configuration run goes to
+  // adaptive rounds, which should find it. The plan leaves about 1,200 convolutions to choose
+  // from, so that the 200 chosen are a choice (a pool of barely 200 would take everything).
+  TempPath path("adaptive.csv");
+  PlanOptions plan_options;
+  plan_options.kind = PlanKind::random;
+  plan_options.coverage = false;
+  plan_options.random_count = 4000;
+  plan_options.max_tensor_bytes = 64 << 20;
+  Plan plan = make_plan(plan_options);
+  // Convolutions only: enough rows for quick models with squares after the first half.
+  std::erase_if(plan.configs, [](const LayerConfig& c) { return c.kind != LayerKind::conv; });
+  ASSERT_GT(plan.configs.size(), 500u);
+  auto kernel_of = [](const Network& net, int id) {
+    return std::get<ConvAttrs>(net.layer(id).attrs).kernel_h;
+  };
+  FakeBackend backend;
+  backend.runtime = [&](const Network& net, int id) {
+    const double ms = test::fake_runtime_ms(net, id);
+    const bool bump = net.layer(id).kind == LayerKind::conv && kernel_of(net, id) == 5;
+    return bump ? 8 * ms : ms;
+  };
+  auto meter = make_null_power_meter("none");
+  DatasetAppender out(path.str());
+  ProfileLayersOptions options = quick_options();
+  options.reference.enabled = false;
+  options.max_configs = 400;
+  options.adaptive.share = 0.5;
+  options.adaptive.round = 40;
+  const ProfileLayersResult r = profile_layers(backend, *meter, plan.configs, out, options);
+  EXPECT_EQ(r.measured, 400);
+  EXPECT_EQ(r.adaptive, 200);
+  // The first 200 rows follow the plan; the rest were chosen.
+  std::map<std::string, const LayerConfig*> by_config;
+  for (const auto& c : plan.configs) by_config[c.config] = &c;
+  const Dataset d = read_dataset(path.str());
+  ASSERT_EQ(d.rows.size(), 400u);
+  std::set<std::string> ordered;
+  for (size_t i = 0; i < 200; ++i) ordered.insert(d.rows[i].config);
+  auto bump_share = [&](auto&& configs) {
+    double convs = 0, bumps = 0;
+    for (const LayerConfig* c : configs) {
+      if (c->kind != LayerKind::conv) continue;
+      ++convs;
+      bumps += kernel_of(c->net, c->layer_id()) == 5;
+    }
+    return convs > 0 ? bumps / convs : 0.0;
+  };
+  std::vector<const LayerConfig*> pool, chosen;
+  for (const auto& c : plan.configs) {
+    if (!ordered.count(c.config)) pool.push_back(&c);
+  }
+  for (size_t i = 200; i < d.rows.size(); ++i) chosen.push_back(by_config.at(d.rows[i].config));
+  EXPECT_GT(bump_share(chosen), 2 * bump_share(pool))
+      << bump_share(chosen) << " of the chosen convolutions are 5x5, " << bump_share(pool)
+      << " of those left in the plan";
+}
+
+TEST(Protocol, AdaptiveSamplingNeedsSomethingToShare) {
+  TempPath path("adaptive_bad.csv");
+  const Plan plan = small_plan();
+  FakeBackend backend;
+  auto meter = make_null_power_meter("none");
+  DatasetAppender out(path.str());
+  ProfileLayersOptions options = quick_options();
+  options.adaptive.share = 0.5;
+  EXPECT_THROW(profile_layers(backend, *meter, plan.configs, out, options), Error);
+}
+
 TEST(Protocol, ReferenceDriftNamesWhatMovedAndByHowMuch) {
   ReferenceOptions o;
   EXPECT_EQ(reference_drift({2.0, 5.0}, {2.0, 5.0}, o), "");
