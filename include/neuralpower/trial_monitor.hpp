@@ -20,10 +20,14 @@ class TrialMonitor {
 // time against the wall time: a trial is disturbed when the thread was switched out, or when
 // the CPU time falls short of the wall time by more than `max_lost_fraction` of it (and
 // `min_lost_ms`). With more threads than one the workers are not watched: only the process'
-// involuntary switches count.
+// involuntary switches count. Before each trial the monitor pauses for `rest_share` of the
+// time run since its last pause (at most `max_rest_s`), so that a real-time thread leaves the
+// CPU to others between trials instead of being preempted inside one.
 struct PreemptionLimits {
   double max_lost_fraction = 0.02;
   double min_lost_ms = 0.05;
+  double rest_share = 0.1;
+  double max_rest_s = 0.1;
 };
 std::unique_ptr<TrialMonitor> thread_preemption_monitor(int threads, PreemptionLimits limits = {});
 

@@ -3,8 +3,10 @@
 // re-measures a group or stops the run, a resumed run held against the rows already there.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "fakes.hpp"
 #include "neuralpower/dataset.hpp"
@@ -473,6 +475,33 @@ TEST(Protocol, TheThreadMonitorSeesASleepAsLostTime) {
   // Lost CPU time, or (on a busy machine) a preemption on waking: disturbed either way.
   const std::string slept = monitor->end();
   EXPECT_TRUE(slept.find("CPU time") == 0 || slept.find("preempted") == 0) << slept;
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+TEST(Protocol, TheThreadMonitorRestsBeforeATrialForAShareOfTheTimeRun) {
+  PreemptionLimits limits;
+  limits.rest_share = 0.25;
+  const auto monitor = thread_preemption_monitor(1, limits);
+  monitor->begin();  // rests for a quarter of the (short) time since it was made
+  monitor->end();
+  const auto busy = std::chrono::steady_clock::now();
+  while (ms_since(busy) < 40) {
+  }
+  const auto before = std::chrono::steady_clock::now();
+  monitor->begin();
+  const double rested_ms = ms_since(before);
+  monitor->end();
+  EXPECT_GE(rested_ms, 0.25 * 40 * 0.9);  // a quarter of the 40 ms run since the last rest
+  limits.rest_share = 0;
+  const auto restless = thread_preemption_monitor(1, limits);
+  const auto start = std::chrono::steady_clock::now();
+  restless->begin();
+  EXPECT_LT(ms_since(start), 5.0);
+  restless->end();
 }
 
 }  // namespace

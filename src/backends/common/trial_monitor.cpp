@@ -4,9 +4,11 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace np {
 namespace {
@@ -30,9 +32,10 @@ long involuntary_switches(int who) {
 class PreemptionMonitor final : public TrialMonitor {
  public:
   PreemptionMonitor(int threads, PreemptionLimits limits)
-      : one_thread_(threads <= 1), limits_(limits) {}
+      : one_thread_(threads <= 1), limits_(limits), rested_at_(wall_seconds()) {}
 
   void begin() override {
+    rest();
     switches_ = involuntary_switches(who());
     cpu_ = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     wall_ = wall_seconds();
@@ -60,11 +63,24 @@ class PreemptionMonitor final : public TrialMonitor {
  private:
   int who() const { return one_thread_ ? RUSAGE_THREAD : RUSAGE_SELF; }
 
+  // A SCHED_FIFO thread that never sleeps is throttled for the rest of each second once it has
+  // used sched_rt_runtime_us of it, and the kernel's fair server preempts it for ordinary tasks:
+  // a trial under way then is preempted. Pausing for a share of the time run since the last
+  // pause lets them run between trials instead (measured here: 100 ms trials under load were
+  // disturbed 14% of the time without the pauses, 2% with 10%).
+  void rest() {
+    const double ran_s = wall_seconds() - rested_at_;
+    const double pause_s = std::min(limits_.rest_share * ran_s, limits_.max_rest_s);
+    if (pause_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(pause_s));
+    rested_at_ = wall_seconds();
+  }
+
   bool one_thread_;
   PreemptionLimits limits_;
   long switches_ = 0;
   double cpu_ = 0;
   double wall_ = 0;
+  double rested_at_ = 0;
 };
 
 }  // namespace
