@@ -17,5 +17,6 @@ Runner add_predict_command(CLI::App& app);
 Runner add_devices_command(CLI::App& app);
 Runner add_profile_command(CLI::App& app);
 Runner add_evaluate_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
 
 }  // namespace np::cli

@@ -4,10 +4,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/network_options.hpp"
+#include "cli/prediction_options.hpp"
 #include "neuralpower/epr_report.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/load.hpp"
 #include "neuralpower/predict.hpp"
+#include "neuralpower/report_page.hpp"
 #include "neuralpower/text_file.hpp"
 
 namespace np::cli {
@@ -21,6 +23,7 @@ struct EprArguments {
   EprOptions options;
   EprReportOptions report;
   OutputFormat format = OutputFormat::table;
+  std::string html;
 };
 
 // EPI = predicted energy / batch, for every NET=ERROR candidate.
@@ -71,14 +74,20 @@ Runner add_epr_command(CLI::App& app) {
   command->add_option("--decimals", args->report.decimals, "decimals of M in tables")
       ->check(CLI::Range(0, 12))
       ->capture_default_str();
+  command->add_option("--html", args->html,
+                      "also write the ranking and the error-energy chart (the paper's Figure 1) "
+                      "as one HTML file (works offline)");
   add_format_option(*command, args->format, true);
   return [args] {
     const std::vector<EprCandidate> candidates =
         args->from_csv.empty()
             ? predicted_candidates(*args)
             : read_epr_csv(read_text_file(args->from_csv, "candidates file"), args->from_csv);
-    std::cout << epr_report(candidates, energy_precision_ratio(candidates, args->options.alphas),
-                            args->format, args->report);
+    const std::vector<EprScore> scores = energy_precision_ratio(candidates, args->options.alphas);
+    std::cout << epr_report(candidates, scores, args->format, args->report);
+    if (!args->html.empty()) {
+      write_page(args->html, epr_page(candidates, scores), "the EPR ranking");
+    }
     return 0;
   };
 }

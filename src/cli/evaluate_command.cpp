@@ -4,7 +4,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/network_options.hpp"
+#include "cli/prediction_options.hpp"
 #include "neuralpower/evaluation_report.hpp"
+#include "neuralpower/report_page.hpp"
 
 namespace np::cli {
 namespace {
@@ -14,6 +16,7 @@ struct EvaluateArguments {
   std::string model;
   std::string gpu;
   bool layers = false;
+  std::string html;
   OutputFormat format = OutputFormat::table;
 };
 
@@ -34,6 +37,8 @@ Runner add_evaluate_command(CLI::App& app) {
                       "JSON file; no Paleo column without it");
   command->add_flag("--layers", args->layers,
                     "also the per-layer comparison (the paper's Figures 4-5)");
+  command->add_option("--html", args->html,
+                      "also write the evaluation as one HTML file with charts (works offline)");
   // Several tables: no single CSV shape fits them, so no csv format.
   add_format_option(*command, args->format,
                     {OutputFormat::table, OutputFormat::markdown, OutputFormat::json});
@@ -44,6 +49,9 @@ Runner add_evaluate_command(CLI::App& app) {
     const Evaluation evaluation =
         evaluate_measurements(args->measured, model, gpu ? &*gpu : nullptr, &std::cerr);
     std::cout << evaluation_report(evaluation, args->model, args->layers, args->format);
+    if (!args->html.empty()) {
+      write_page(args->html, evaluation_page(evaluation, args->model), "the evaluation");
+    }
     return 0;
   };
 }

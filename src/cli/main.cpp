@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add(np::cli::add_zoo_command);
   add(np::cli::add_train_command);
   add(np::cli::add_predict_command);
+  add(np::cli::add_report_command);
   add(np::cli::add_epr_command);
   add(np::cli::add_devices_command);
   add(np::cli::add_profile_command);

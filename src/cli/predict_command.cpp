@@ -1,12 +1,10 @@
 // `neuralpower predict`: a network's runtime, power and energy from a model file, or from the
 // Paleo baseline.
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/network_options.hpp"
-#include "neuralpower/error.hpp"
-#include "neuralpower/paleo_baseline.hpp"
+#include "cli/prediction_options.hpp"
 #include "neuralpower/prediction_report.hpp"
 
 namespace np::cli {
@@ -14,21 +12,10 @@ namespace {
 
 struct PredictArguments {
   NetworkArguments net;
-  std::string model;
-  std::string baseline;
-  std::string gpu = kDefaultPaleoGpu;
+  PredictionSource source;
+  PredictionReportOptions report;
   OutputFormat format = OutputFormat::table;
 };
-
-NetworkPrediction predict(const PredictArguments& args, const Network& net) {
-  if (args.baseline == "paleo") return paleo_prediction(net, find_gpu_spec(args.gpu));
-  const std::string path = args.model.empty() ? default_model_path() : args.model;
-  if (args.model.empty() && !std::filesystem::exists(path)) {
-    throw Error("no --model given and no shipped model at " + path);
-  }
-  const ModelFile model = read_model_file(path);
-  return predict_network(net, model, model_label(path, model));
-}
 
 }  // namespace
 
@@ -37,19 +24,21 @@ Runner add_predict_command(CLI::App& app) {
       "predict", "per-layer and network runtime, power and energy from a trained model");
   auto args = std::make_shared<PredictArguments>();
   args->net.add_to(*command);
-  command->add_option(
-      "--model", args->model,
-      "model file (default: the shipped H100 fp32 model, models/h100-sxm-fp32.json)");
-  command->add_option("--baseline", args->baseline, "analytical baseline instead of a model")
-      ->check(CLI::IsMember({"paleo"}));
+  args->source.add_to(*command);
   command
-      ->add_option("--gpu", args->gpu,
-                   "GPU spec for --baseline paleo: a shipped id (titan-x, h100-sxm, h200-sxm, "
-                   "...) or a JSON file")
+      ->add_option("--top", args->report.top,
+                   "only the K layers with the largest runtime (energy with --sort energy); 0: all")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  add_choice_option(
+      *command, "--sort", args->report.sort,
+      {{"order", LayerSort::order}, {"runtime", LayerSort::runtime}, {"energy", LayerSort::energy}},
+      "row order: the network's, or the largest runtime or energy first (table, "
+      "csv, markdown; json keeps network order)");
   add_format_option(*command, args->format, true);
   return [args] {
-    std::cout << prediction_report(predict(*args, args->net.load()), args->format);
+    std::cout << prediction_report(args->source.predict(args->net.load()), args->format,
+                                   args->report);
     return 0;
   };
 }
