@@ -19,6 +19,8 @@
 # script; its DIR default is /tmp/np-collect-pilot. Nothing here needs root beyond the
 # real-time priority (without it the tool says so in every row's `scheduling` column).
 #
+# The full run takes about 1 h 45 min on a quiet machine: 5,400 s of isolated plan, ~10 min of
+# in-network rows, ~2 min of held-out networks, a minute of train and evaluate.
 # Settings (environment): NP (the binary, ./build/neuralpower), LAYER_BUDGET (seconds of the
 # isolated plan, 5400), RANDOM_CONFIGS (random configurations, 3000), INNET_BATCHES (1,2,4,8,16),
 # TRIALS (7), WARMUP (2). Run it on a quiet machine: the protocol detects a busy one (redone
