@@ -5,8 +5,9 @@
 //           paper's way of collecting data (section 3.3); the test networks and the modern
 //           held-out networks never feed the layer dataset unless asked;
 //   random  one-layer networks drawn from realistic ranges per layer kind, to fill the feature
-//           space between the zoo's layers, and the coverage grids (coverage_layers.hpp) for
-//           the ranges neither reaches.
+//           space between the zoo's layers;
+//   both    the two, and the coverage grids (coverage_layers.hpp) for the ranges neither
+//           reaches (a random plan alone is the N draws asked for, nothing more).
 //
 // Every configuration is a one-layer Network (input layers + the layer) built with the IR, so
 // its features come from named_features() exactly as at prediction time, and it is identified
@@ -59,7 +60,7 @@ struct PlanOptions {
   bool include_test_networks =
       false;                    // allows held-out networks in `networks`, adds them by default
   int64_t random_count = 1000;  // random configurations drawn (before the caps)
-  bool coverage = true;         // the coverage grids, with the random part
+  bool coverage = true;         // the coverage grids, in a `both` plan
   PlanOrder order = PlanOrder::space_filling;
   uint64_t seed = kDefaultSeed;
   int64_t max_configs = 0;                      // 0: no cap

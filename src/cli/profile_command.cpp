@@ -340,7 +340,7 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
   layers.add_flag_callback(
       "--no-coverage", [&la] { la.plan.coverage = false; },
       "leave the coverage grids (fc as conv, large kernels on tiny maps, long rows, many-operand "
-      "concat) out of the random part");
+      "concat) out of a --plan both");
   layers
       .add_option("--adaptive", la.options.adaptive.share,
                   "share of the run (--budget-seconds or --max-configs) spent where quick models "

@@ -197,7 +197,7 @@ Plan make_plan(const PlanOptions& options) {
       kept += collector.offer(sampler.next(), "", "") ? 1 : 0;
     }
   }
-  if (options.kind != PlanKind::nets && options.coverage) {
+  if (options.kind == PlanKind::both && options.coverage) {
     for (Network& one : coverage_layers(options.dtype)) collector.offer(std::move(one), "", "");
   }
   // A seeded shuffle (any prefix a fair sample of the whole), then, by default, the
