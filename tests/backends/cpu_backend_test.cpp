@@ -2,6 +2,7 @@
 // runs, timing behaviour, errors on bad input, the device description.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "backends/common/canonical_data.hpp"
@@ -138,10 +139,17 @@ TEST(CpuNetwork, RunForLastsAtLeastTheRequestedTime) {
 TEST(CpuTiming, MoreIterationsTakeLonger) {
   auto built = single_layer_net(make_layer("c", LayerKind::conv, conv3x3(32)), {{1, 32, 28, 28}});
   auto prepared = cpu()->prepare(built.net, built.id, RunSettings{});
-  const double five = prepared->timed_runs(5);
-  const double twenty = prepared->timed_runs(20);
+  // The fastest of a few repeats: a shared machine can preempt any single timing, never make
+  // it shorter than the work.
+  const auto fastest_of = [&](int runs) {
+    double best = prepared->timed_runs(runs);
+    for (int repeat = 1; repeat < 5; ++repeat) best = std::min(best, prepared->timed_runs(runs));
+    return best;
+  };
+  const double five = fastest_of(5);
+  const double fifty = fastest_of(50);
   EXPECT_GT(five, 0.0);
-  EXPECT_GT(twenty, five);
+  EXPECT_GT(fifty, five);
   EXPECT_LT(prepared->timed_runs(0), 1.0);  // no runs: nothing but reading the clock
 }
 

@@ -241,7 +241,7 @@ TEST(PowerWindow, RealTimeCounterAtFiftyWatts) {
   const PowerWindow p = measure_power_window(meter, w, 0.5, steady_clock());
   EXPECT_NEAR(p.power_w, 50.0, 50.0 * 0.05);
   EXPECT_GE(p.window_s, 0.5 - 0.01);
-  EXPECT_LT(p.window_s, 1.5);
+  EXPECT_LT(p.window_s, 5.0);  // bounded; the margin is for a loaded machine's late wake-ups
   EXPECT_GT(p.iterations, 0);
   EXPECT_LE(p.iterations, runs.load());
   ASSERT_TRUE(p.last.sm_clock_mhz.has_value());
