@@ -2,6 +2,7 @@
 // Device backends (one folder each under src/backends/, like ggml's): prepare one layer of a
 // network on a device, run it back to back, time it the device's way, release it. Core code
 // sees only this interface; no device header is ever included outside src/backends/<name>/.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,18 @@ struct RunSettings {
 enum class TensorRole : uint64_t { input0 = 1, input1, input2, input3, weight, bias, aux };
 float test_value(TensorRole role, int64_t index);
 
+// How a prepared layer runs, as the data records it: the math the libraries actually use
+// (cuDNN's math type after the algorithm search, cuBLAS's compute type; empty where nothing
+// chooses one) and how many copies of the layer one replay of its captured graph holds.
+struct LayerRunInfo {
+  std::string math_type;
+  int graph_copies = 1;
+};
+
+// Called with the elapsed ms of each batch as the device timed it, in order; returning false
+// ends the batches.
+using BatchCallback = std::function<bool(double)>;
+
 class PreparedLayer {
  public:
   virtual ~PreparedLayer() = default;
@@ -51,6 +64,15 @@ class PreparedLayer {
   virtual std::string algorithm() const = 0;
   // Runs once and copies the output to the host in the canonical layout (tests).
   virtual std::vector<float> output() = 0;
+  virtual LayerRunInfo run_info() const { return {}; }
+  // Batches of `runs` back-to-back runs, each timed the device's way, until `on_batch` returns
+  // false: power windows take runtime and power from the same stretch of work. A device that
+  // can queue work keeps the next batch queued while the host reads the last one, so it
+  // never idles between batches; this default times one batch after the other.
+  virtual void run_batches(int64_t runs, const BatchCallback& on_batch) {
+    while (on_batch(timed_runs(static_cast<int>(runs)))) {
+    }
+  }
 };
 
 // A whole network prepared to run layer after layer on one stream, as a framework runs it.
@@ -62,6 +84,11 @@ class PreparedNetwork {
   // Per layer, in place (the same buffers as the network run), with synchronisation around
   // each layer: ms of one run, averaged over `iterations`; 0 for zero-cost layers.
   virtual std::vector<double> timed_layers(int iterations) = 0;
+  // As PreparedLayer::run_batches, for whole-network runs.
+  virtual void run_batches(int64_t runs, const BatchCallback& on_batch) {
+    while (on_batch(timed_runs(static_cast<int>(runs)))) {
+    }
+  }
 };
 
 class Backend {

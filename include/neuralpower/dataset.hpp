@@ -40,7 +40,17 @@ struct LayerMeasurement {
   std::optional<double> temperature_c;
   std::optional<double> power_limit_w;
   std::string throttle_reasons;
-  std::string algorithm;  // e.g. the cuDNN algorithm chosen
+  std::optional<double> sm_clock_min_mhz;  // over the power window
+  std::optional<double> sm_clock_max_mhz;
+  std::map<std::string, double> throttle_ms;  // time the clocks were held back, per reason
+  std::optional<int64_t> window_periods;      // counter periods the power window spans
+  std::optional<double> counter_period_ms;    // the energy counter's measured update period
+  // "ok", "runtime only", "no meter", or "failed: why" when the power window failed (such a
+  // row is measured again on resume); empty in files written before the column existed.
+  std::string power_status;
+  std::string algorithm;                // e.g. the cuDNN algorithm chosen
+  std::string math_type;                // the math the library runs (LayerRunInfo)
+  std::optional<int64_t> graph_copies;  // copies of the layer in one replayed graph
   Platform platform;
   std::string date;  // ISO 8601, UTC
   // The measurement protocol (docs/profiling.md, "A quiet measurement"); absent in datasets
@@ -65,8 +75,18 @@ struct Dataset {
   int64_t failed_rows = 0;             // rows marked failed, skipped
 };
 
+// Columns added after the first datasets were written: a file without them still reads (their
+// cells count as empty), so older datasets such as data/cpu-epyc-1t stay usable.
+const std::vector<std::string>& dataset_columns_added_later();
+
+// Whether a resumed run measures the configuration of this row again: it failed with an error
+// (not `unsupported` or out of device memory: those fail again), or its power window failed.
+bool retry_on_resume(const std::string& status, const std::string& failure_reason,
+                     const std::string& power_status);
+
 // Reads a dataset CSV; a wrong header, a missing column or a non-numeric cell is an np::Error
-// naming the file, the line and the column.
+// naming the file, the line and the column. A row that a resumed run measured again
+// (retry_on_resume) is replaced by the later row of its configuration.
 Dataset read_dataset(const std::string& path);
 Dataset parse_dataset(const std::string& text, const std::string& display_name);
 // Several datasets read one after the other into one.

@@ -25,6 +25,14 @@ class DatasetAppender {
   const std::string& path() const { return path_; }
   // Whether an isolated row of `config` is in the file (the resume key of `profile layers`).
   bool contains(const std::string& config) const { return configs_.count(config) > 0; }
+  // Whether its last isolated row stands: a resumed run skips it. Not when that row is one to
+  // measure again (retry_on_resume: an error, a failed power window); the new row then
+  // supersedes it.
+  bool done(const std::string& config) const {
+    return contains(config) && retry_.count(config) == 0;
+  }
+  // Configurations whose last isolated row is to be measured again.
+  int64_t retries() const { return static_cast<int64_t>(retry_.size()); }
   // Whether the in-network row of this layer of this network is in the file (`profile nets
   // --layer-rows`): a configuration can occur in many networks, each its own row.
   bool contains_in_network(const std::string& network, const std::string& layer,
@@ -51,6 +59,7 @@ class DatasetAppender {
   std::string path_;
   int fd_ = -1;
   std::unordered_set<std::string> configs_;     // isolated rows
+  std::unordered_set<std::string> retry_;       // isolated rows to measure again
   std::unordered_set<std::string> in_network_;  // in-network rows, in_network_key()
   int64_t existing_rows_ = 0;
   std::string repair_note_;

@@ -25,6 +25,14 @@ class DeviceOutOfMemory : public Error {
   using Error::Error;
 };
 
+// The device cannot be used any more in this process (a sticky CUDA error: an illegal address,
+// a launch failure): every later call fails too, so a run stops instead of writing a failed
+// row for each configuration left.
+class DeviceLost : public Error {
+ public:
+  using Error::Error;
+};
+
 // Thrown out of a measurement when the stop flag is raised (SIGINT, SIGTERM): the current
 // configuration is abandoned and nothing is written for it. Not an np::Error on purpose: a
 // stop is not a failure of the configuration.
@@ -34,12 +42,12 @@ class Interrupted : public std::exception {
 };
 
 // Rethrows the exception currently being handled with `context` in front of its message,
-// keeping its kind: UnsupportedLayer and DeviceOutOfMemory stay what they are, Interrupted
-// passes unchanged, std::bad_alloc becomes "out of memory", anything else an np::Error.
+// keeping its kind: UnsupportedLayer, DeviceOutOfMemory and DeviceLost stay what they are,
+// Interrupted passes unchanged, std::bad_alloc becomes "out of memory", anything else an np::Error.
 [[noreturn]] void rethrow_with_context(const std::string& context);
 
 // Why a measurement failed, in one line, naming the kind of failure: "unsupported: ...",
-// "out of device memory: ...", "out of host memory" or "error: ...".
+// "out of device memory: ...", "device lost: ...", "out of host memory" or "error: ...".
 std::string failure_reason(const std::exception& e);
 
 // The text with its line breaks turned into spaces: a reason goes into one CSV cell.

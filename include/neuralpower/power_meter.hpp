@@ -1,6 +1,7 @@
 #pragma once
 // Power meters: an energy counter (NVML total energy, RAPL energy_uj) read around windows of
 // back-to-back runs. "none" where nothing is readable; the reason is kept for the output.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,15 @@ struct MeterReadings {
   std::optional<double> temperature_c;
   std::optional<double> power_limit_w;
   std::string throttle_reasons;  // e.g. "none", "sw_power_cap,hw_slowdown"
+  // Cumulative time the clocks were held back, per reason, in ns since the driver started
+  // counting (NVML's clock-event-reason counters); a window records the differences.
+  std::map<std::string, double> clock_event_ns;
+};
+
+// The lowest and highest SM clock the device itself sampled over an interval.
+struct ClockRange {
+  double min_mhz = 0;
+  double max_mhz = 0;
 };
 
 class PowerMeter {
@@ -26,9 +36,16 @@ class PowerMeter {
   virtual std::string name() const = 0;  // "nvml", "rapl", "none"
   virtual bool available() const = 0;
   virtual std::string status() const = 0;  // what works, or why nothing does
+  // Everything the meter reads: the counter and the device's state (a window's two ends).
   virtual MeterReadings read() = 0;
-  // How often the energy counter changes (NVML ~100 ms, RAPL ~1 ms); windows are aligned to
-  // counter updates and last many periods.
+  // The energy counter alone: what a window polls between its ends, as cheaply as the meter
+  // can (NVML: one call instead of a dozen).
+  virtual std::optional<double> read_energy_mj() { return read().energy_mj; }
+  // The range of the SM clock sampled by the device since the previous call, where the meter
+  // keeps such samples (NVML's sample buffer); a window calls it at both ends.
+  virtual std::optional<ClockRange> take_sm_clock_range() { return std::nullopt; }
+  // The nominal period of the energy counter (NVML ~100 ms, RAPL ~1 ms): how often a window
+  // polls. The real period is measured at the start of a run (power_window.hpp).
   virtual double update_period_ms() const = 0;
   // Tries to lock clocks for stable measurements; returns whether it worked and why not.
   virtual bool lock_clocks(std::string& message) {

@@ -17,6 +17,7 @@
 #include "neuralpower/adaptive_sampling.hpp"
 #include "neuralpower/dataset_appender.hpp"
 #include "neuralpower/measurement.hpp"
+#include "neuralpower/power_window.hpp"
 #include "neuralpower/reference_layers.hpp"
 #include "neuralpower/sampling_plan.hpp"
 
@@ -25,6 +26,9 @@ namespace np {
 struct ProfileLayersOptions {
   MeasureOptions measure;
   RunSettings run;
+  GroupOptions groups;        // power measured in groups of layers (power_window.hpp)
+  double power_seconds = 0;   // > 0: power for this long into the run, then runtime only
+  bool runtime_only = false;  // no power windows even where the meter works
   double budget_seconds = 0;  // 0: no budget; checked before each group
   bool clocks_locked = false;
   int group_size = 8;                        // configurations whose trials are interleaved
@@ -54,13 +58,19 @@ struct ProfileLayersResult {
   bool power_measured = false;
   std::optional<double> idle_power_w;
   std::optional<ReferenceTimes> reference;  // the run's baseline
-  std::string stopped;  // why the run stopped before its end (a drift); empty otherwise
+  std::string stopped;     // why the run stopped before its end (a drift); empty otherwise
+  int64_t retried = 0;     // rows measured again (an error or a failed power window before)
+  int64_t power_rows = 0;  // rows written with power
+  std::optional<CounterPeriod> counter;  // the energy counter's measured period
+  std::string device_lost;               // why the run stopped: the device is unusable (DeviceLost)
 };
 
-// Measures every configuration of `plan` not already in `out` (in plan order) and appends its
-// row. A configuration that fails (UnsupportedLayer, DeviceOutOfMemory, any error) is written
-// as a failed row with the reason and the run goes on. Returns early, without a partial row,
-// when *stop becomes true, the budget is spent or the reference drifted for good (`stopped`).
+// Measures every configuration of `plan` not already done in `out` (DatasetAppender::done; in
+// plan order) and appends its row. A configuration that fails (UnsupportedLayer,
+// DeviceOutOfMemory, any error) is written as a failed row with the reason and the run goes on.
+// Returns early, without a partial row, when *stop becomes true, the budget is spent, the
+// reference drifted for good (`stopped`) or the device is lost (then device_lost says why and
+// nothing is written for the configurations left).
 // With options.adaptive.share > 0 the last share of the run measures configurations of the
 // plan chosen by choose_adaptive instead of the next ones in order.
 ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
@@ -68,7 +78,7 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
                                    const ProfileLayersOptions& options);
 
 // One configuration, measured (or failed) as a dataset row; idle_power_w goes into the row.
-// No group, no reference. Throws only Interrupted.
+// No group, no reference. Throws only Interrupted and DeviceLost.
 LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerConfig& config,
                                const ProfileLayersOptions& options, const Platform& platform,
                                std::optional<double> idle_power_w);

@@ -4,6 +4,7 @@
 // network written as a dataset row (placement in-network) for `train`.
 #include <atomic>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "neuralpower/dataset_appender.hpp"
 #include "neuralpower/measurement.hpp"
 #include "neuralpower/nets_file.hpp"
+#include "neuralpower/power_window.hpp"
 #include "neuralpower/reference_layers.hpp"
 
 namespace np {
@@ -19,6 +21,7 @@ struct ProfileNetsOptions {
   MeasureOptions measure;
   RunSettings run;
   bool layer_power = true;  // a power window per layer (when the meter works)
+  GroupOptions groups;      // power windows in groups (power_window.hpp); group_size 0: alone
   ReferenceOptions reference;
   // In-network dataset rows of every measured layer of a modelled kind (null: none). Held-out
   // networks are refused unless include_test_networks: their layers never feed training.
@@ -35,8 +38,10 @@ struct ProfileNetsOptions {
 // runs and P_n per layer (the layer prepared alone, run_for). Disturbed trials (the backend's
 // TrialMonitor) are taken again. A network the backend cannot prepare is returned with failed
 // set. Throws only Interrupted.
+// With groups, `counter_period_s` is the energy counter's period (measured when not given).
 MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
-                                const std::string& spec, const ProfileNetsOptions& options);
+                                const std::string& spec, const ProfileNetsOptions& options,
+                                std::optional<double> counter_period_s = std::nullopt);
 
 // The in-network dataset rows of a measured network: one per layer of a modelled kind that ran
 // (T_n > 0), with the features of the layer in the network, source_network and source_layer
@@ -58,6 +63,7 @@ struct ProfileNetsResult {
   int64_t rows_written = 0;     // in-network dataset rows
   int networks_remeasured = 0;  // measured again after a drift of the reference
   bool interrupted = false;
+  std::string device_lost;            // why the run stopped: the device is unusable
   bool before_first_network = false;  // interrupted while measuring idle power
   std::string stopped;  // why the run stopped before its end (a drift); empty otherwise
 };

@@ -8,6 +8,7 @@
 #include "neuralpower/profile_layers.hpp"
 #include "neuralpower/profile_nets.hpp"
 #include "neuralpower/sampling_plan.hpp"
+#include "neuralpower/spread_check.hpp"
 
 namespace np {
 
@@ -24,6 +25,12 @@ std::string meter_line(const MeterStatus& meter);
 // How a `profile layers` run ended: rows written, and what is left when it stopped early.
 std::string profile_layers_summary(const ProfileLayersResult& result, const std::string& out,
                                    double budget_seconds);
+// "energy counter (nvml): updates every 100.02 ms (median of 10 intervals, IQR 0.1% of it)".
+std::string counter_period_line(const std::string& meter, const CounterPeriod& period);
+// The spread check's table and verdict (`profile spread`), and its windows as CSV rows.
+std::string spread_check_report(const SpreadCheck& check, const SpreadOptions& options);
+std::string spread_check_csv(const SpreadCheck& check);
+
 // How a `profile nets` run ended, out of `planned` measurements.
 std::string profile_nets_summary(const ProfileNetsResult& result, size_t planned,
                                  const std::string& out);

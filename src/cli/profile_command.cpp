@@ -17,6 +17,7 @@
 #include "neuralpower/profile_report.hpp"
 #include "neuralpower/quiet_thread.hpp"
 #include "neuralpower/sampling_plan.hpp"
+#include "neuralpower/spread_check.hpp"
 #include "neuralpower/table.hpp"
 #include "neuralpower/text_file.hpp"
 
@@ -98,7 +99,7 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
       ->capture_default_str();
   command
       .add_option("--power-window", measure.power_window_s,
-                  "seconds of back-to-back runs per power window")
+                  "seconds of back-to-back runs per power window (--group-size 0)")
       ->check(CLI::Range(0.01, 600.0))
       ->capture_default_str();
 }
@@ -140,6 +141,21 @@ void add_protocol_options(CLI::App& command, QuietOptions& quiet, MeasureOptions
       .add_option("--reference-pause", reference.pause_s,
                   "seconds of pause before the reference is measured again")
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+}
+
+// Power windows in groups (power_window.hpp), shared by layers and nets.
+void add_group_options(CLI::App& command, GroupOptions& groups) {
+  command
+      .add_option("--group-size", groups.group_size,
+                  "layers prepared together and measured back to back in aligned power "
+                  "windows (0: one window per layer, --power-window long)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  command
+      .add_option("--window-periods", groups.window_periods,
+                  "energy-counter periods per power window (N; `profile spread` chooses it)")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 }
 
@@ -232,7 +248,7 @@ int run_layers(LayersArguments& args) {
   const ProfileLayersResult r =
       profile_layers(*device.backend, *device.meter, plan.configs, out, options);
   std::cerr << profile_layers_summary(r, args.out, options.budget_seconds);
-  if (!r.stopped.empty()) return 1;
+  if (!r.stopped.empty() || !r.device_lost.empty()) return 1;
   return r.interrupted ? kInterruptedExit : 0;
 }
 
@@ -310,7 +326,7 @@ int run_nets(const NetsArguments& args) {
   const ProfileNetsResult r =
       profile_networks(*device.backend, *device.meter, nets, file, args.out, options);
   std::cerr << profile_nets_summary(r, nets.size(), args.out);
-  if (!r.stopped.empty()) return 1;
+  if (!r.stopped.empty() || !r.device_lost.empty()) return 1;
   return r.interrupted ? kInterruptedExit : 0;
 }
 
@@ -352,6 +368,15 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
                   "configurations chosen per adaptive round")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  add_group_options(layers, la.options.groups);
+  layers
+      .add_option("--power-seconds", la.options.power_seconds,
+                  "measure power only in the first S seconds of the run, runtime alone after "
+                  "(0: power throughout)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  layers.add_flag("--runtime-only", la.options.runtime_only,
+                  "no power windows, even where the meter works");
   PlanOptions& plan = la.plan;
   auto* out =
       layers.add_option("--out", la.out, "dataset CSV to append to (resumes where it stopped)");
@@ -431,6 +456,51 @@ void add_nets_options(CLI::App& nets, NetsArguments& na) {
   nets.add_flag_callback(
       "--no-layer-power", [&na] { na.options.layer_power = false; },
       "skip the per-layer power windows (end-to-end power only)");
+  add_group_options(nets, na.options.groups);
+}
+
+struct SpreadArguments {
+  DeviceArguments device;
+  MeasureOptions measure;  // bound for the shared device options; the check uses windows
+  RunSettings run;
+  GroupOptions groups;
+  SpreadOptions spread;
+  std::string out;
+};
+
+void add_spread_options(CLI::App& spread, SpreadArguments& sa) {
+  add_device_options(spread, sa.device, sa.measure, sa.run);
+  spread.add_option("--batch", sa.spread.batch, "batch of the check's convolution")
+      ->check(positive_integer())
+      ->capture_default_str();
+  spread.add_option("--repeats", sa.spread.repeats, "windows per N")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  spread.add_option("--periods", sa.spread.periods, "the Ns to compare")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::Range(1, 1000));
+  spread.add_option("--out", sa.out, "CSV of every window (N, repeat, power, runtime, clocks)");
+}
+
+int run_spread(SpreadArguments& args) {
+  Device device = open_device(args.device);
+  if (!device.meter->available()) {
+    std::cout << "spread check: skipped, no power meter (" << device.meter->status() << ")\n"
+              << "spread verdict: none, N = " << args.groups.window_periods << " (default)\n";
+    // The header alone: a campaign's files are the same with and without a meter.
+    if (!args.out.empty()) replace_file(args.out, spread_check_csv(SpreadCheck{}));
+    return 0;
+  }
+  StopSignals signals;
+  const CounterPeriod period =
+      measure_counter_period(*device.meter, steady_clock(), 10, 5.0, &g_stop);
+  std::cout << counter_period_line(device.meter->name(), period);
+  const SpreadCheck check = run_spread_check(*device.backend, *device.meter, args.spread, args.run,
+                                             args.groups, period.period_s, steady_clock(), &g_stop);
+  std::cout << spread_check_report(check, args.spread);
+  if (!args.out.empty()) replace_file(args.out, spread_check_csv(check));
+  return 0;
 }
 
 }  // namespace
@@ -450,9 +520,15 @@ Runner add_profile_command(CLI::App& app) {
   auto na = std::make_shared<NetsArguments>();
   add_nets_options(*nets, *na);
 
-  return [layers, nets, la, na]() -> int {
+  auto* spread = command->add_subcommand(
+      "spread", "the spread check that chooses the power window's N (docs/cuda-backend.md)");
+  auto sa = std::make_shared<SpreadArguments>();
+  add_spread_options(*spread, *sa);
+
+  return [layers, nets, spread, la, na, sa]() -> int {
     if (layers->parsed()) return run_layers(*la);
     if (nets->parsed()) return run_nets(*na);
+    if (spread->parsed()) return run_spread(*sa);
     return 2;
   };
 }

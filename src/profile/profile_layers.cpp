@@ -8,6 +8,7 @@
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
+#include "neuralpower/layer_groups.hpp"
 #include "neuralpower/profile_layers.hpp"
 #include "neuralpower/utc_time.hpp"
 
@@ -58,6 +59,7 @@ void mark_failed(LayerMeasurement& m, const std::exception& e) {
   m.trials = 0;
   m.power_w.reset();
   m.energy_mj.reset();
+  m.power_status.clear();
 }
 
 void measure_power(PowerMeter& meter, const Workload& workload, LayerMeasurement& m,
@@ -74,8 +76,13 @@ void measure_power(PowerMeter& meter, const Workload& workload, LayerMeasurement
     m.temperature_c = w.last.temperature_c;
     m.power_limit_w = w.last.power_limit_w;
     m.throttle_reasons = one_line(w.last.throttle_reasons);
+    m.power_status = "ok";
+  } catch (const DeviceLost&) {
+    throw;
   } catch (const Error& e) {
-    // The runtime stands; the power of this row stays missing, and the log says why.
+    // The runtime stands; the power of this row stays missing (measured again on resume), and
+    // the log says why.
+    m.power_status = one_line(std::string("failed: ") + e.what());
     if (options.log) *options.log << "  no power for " << m.config << ": " << e.what() << "\n";
   }
 }
@@ -87,11 +94,11 @@ struct GroupRows {
 };
 
 // The configurations of a group prepared together, their trials interleaved, then a power
-// window each. Throws only Interrupted.
-GroupRows measure_group(Backend& backend, PowerMeter& meter,
-                        const std::vector<const LayerConfig*>& group,
-                        const ProfileLayersOptions& options, const Platform& platform,
-                        std::optional<double> idle_power_w, TrialMonitor* monitor) {
+// window each. Throws only Interrupted and DeviceLost.
+GroupRows measure_interleaved(Backend& backend, PowerMeter& meter,
+                              const std::vector<const LayerConfig*>& group,
+                              const ProfileLayersOptions& options, const Platform& platform,
+                              std::optional<double> idle_power_w, TrialMonitor* monitor) {
   Clock& clock = options.clock ? *options.clock : steady_clock();
   GroupRows out;
   std::vector<std::unique_ptr<PreparedLayer>> prepared(group.size());
@@ -103,7 +110,12 @@ GroupRows measure_group(Backend& backend, PowerMeter& meter,
       m.features = named_features(c.net, c.layer_id());
       prepared[i] = backend.prepare(c.net, c.layer_id(), options.run);
       m.algorithm = one_line(prepared[i]->algorithm());
+      const LayerRunInfo info = prepared[i]->run_info();
+      m.math_type = info.math_type;
+      m.graph_copies = info.graph_copies;
     } catch (const Interrupted&) {
+      throw;
+    } catch (const DeviceLost&) {
       throw;
     } catch (const std::exception& e) {
       prepared[i].reset();
@@ -125,6 +137,8 @@ GroupRows measure_group(Backend& backend, PowerMeter& meter,
     if (results[k].failure) {
       try {
         std::rethrow_exception(results[k].failure);
+      } catch (const DeviceLost&) {
+        throw;
       } catch (const std::exception& e) {
         mark_failed(m, e);
       }
@@ -177,11 +191,30 @@ class LayerRun {
 
   double elapsed() const { return clock_.now_s() - started_; }
 
-  // Idle power and the reference baseline. False when the run must end here.
+  // The energy counter's period (power in groups) or idle power, and the reference baseline.
+  // False when the run must end here.
   bool start(const Platform& platform) {
     platform_ = platform;
     std::ostream* log = options_.log;
-    if (meter_.available()) {
+    use_power_ = meter_.available() && !options_.runtime_only;
+    in_groups_ = use_power_ && options_.groups.group_size > 0;
+    if (in_groups_) {
+      try {
+        result_.counter = measure_counter_period(meter_, clock_, 10, 5.0, options_.stop);
+        if (log) {
+          *log << "energy counter: updates every " << short_number(result_.counter->period_s * 1e3)
+               << " ms (median of " << result_.counter->intervals << " intervals, spread "
+               << short_number(result_.counter->spread_pct) << "%)\n";
+        }
+      } catch (const Interrupted&) {
+        result_.interrupted = true;
+        return false;
+      } catch (const Error& e) {
+        counter_failure_ = one_line(std::string("energy counter period: ") + e.what());
+        if (log) *log << "runtime only: " << counter_failure_ << "\n";
+      }
+    }
+    if (use_power_ && !in_groups_) {
       try {
         const PowerWindow idle =
             measure_idle_power(meter_, options_.measure.power_window_s, clock_, options_.stop);
@@ -197,7 +230,7 @@ class LayerRun {
         if (log) *log << "no idle power: " << e.what() << "\n";
       }
     }
-    result_.power_measured = meter_.available();
+    result_.power_measured = use_power_ && (!in_groups_ || result_.counter);
     if (!options_.reference.enabled) return true;
     try {
       reference_.emplace(backend_, options_.run, options_.measure, options_.reference, clock_,
@@ -234,11 +267,14 @@ class LayerRun {
       GroupRows g;
       std::optional<ReferenceTimes> times;
       try {
-        g = measure_group(backend_, meter_, group, options_, platform_, result_.idle_power_w,
-                          monitor_.get());
+        g = measure_rows(group);
         if (reference_) times = reference_->measure();
       } catch (const Interrupted&) {
         result_.interrupted = true;
+        return false;
+      } catch (const DeviceLost& e) {
+        // Every later call would fail too: stop, and write nothing for what was not measured.
+        result_.device_lost = one_line(e.what());
         return false;
       }
       std::string drift = times ? reference_->drift(*times) : std::string();
@@ -270,6 +306,9 @@ class LayerRun {
       } catch (const Interrupted&) {
         result_.interrupted = true;
         return false;
+      } catch (const DeviceLost& e) {
+        result_.device_lost = one_line(e.what());
+        return false;
       }
       if (!drift.empty()) {
         result_.stopped = drift + ", and not back after " +
@@ -286,16 +325,56 @@ class LayerRun {
     }
   }
 
+  // Configurations measured together: a power group's (aligned windows one after the other)
+  // while power is measured in groups, else an interleaved group's.
+  size_t group_size() const {
+    const int size = power_now() && in_groups_ ? options_.groups.group_size : options_.group_size;
+    return static_cast<size_t>(std::max(size, 1));
+  }
+
   const std::unordered_set<const LayerConfig*>& done() const { return done_; }
   void mark_done(const std::vector<const LayerConfig*>& group) {
     for (const auto* c : group) done_.insert(c);
   }
 
  private:
+  // Whether this part of the run measures power (--power-seconds: only its first seconds).
+  bool power_now() const {
+    return result_.power_measured &&
+           (options_.power_seconds <= 0 || elapsed() < options_.power_seconds);
+  }
+
+  // One group's rows: in aligned power windows while power is measured in groups, else with
+  // their trials interleaved (and a power window each when power is measured).
+  GroupRows measure_rows(const std::vector<const LayerConfig*>& group) {
+    const bool with_power = power_now();
+    if (with_power && in_groups_) {
+      GroupRows g;
+      g.rows = measure_layer_group(backend_, meter_, group, options_, platform_,
+                                   result_.counter->period_s, first_power_group_);
+      first_power_group_ = false;
+      for (auto& m : g.rows) {
+        m.placement = Placement::isolated;
+        m.scheduling = options_.scheduling;
+      }
+      return g;
+    }
+    GroupRows g = measure_interleaved(backend_, with_power ? meter_ : *runtime_only_, group,
+                                      options_, platform_, result_.idle_power_w, monitor_.get());
+    for (auto& m : g.rows) {
+      if (m.failed || !m.power_status.empty()) continue;
+      m.power_status = !counter_failure_.empty() ? "failed: " + counter_failure_
+                       : meter_.available()      ? "runtime only"
+                                                 : "no meter";
+    }
+    return g;
+  }
+
   void append(const LayerMeasurement& m, bool adaptive) {
     out_.append(m);
     ++result_.measured;
     if (m.failed) ++result_.failed;
+    if (m.power_w) ++result_.power_rows;
     if (adaptive) ++result_.adaptive;
     result_.trials_redone += m.trials_redone;
     std::ostream* log = options_.log;
@@ -329,16 +408,20 @@ class LayerRun {
   Platform platform_;
   std::optional<ReferenceLayers> reference_;
   std::unordered_set<const LayerConfig*> done_;
+  bool use_power_ = false;  // the meter works and power is asked for
+  bool in_groups_ = false;  // ... in groups of aligned windows
+  bool first_power_group_ = true;
+  std::string counter_failure_;  // why the groups' windows cannot run: rows retried on resume
+  std::unique_ptr<PowerMeter> runtime_only_ = make_null_power_meter("runtime only");
 };
 
-// The next group from `pending` (in order): up to group_size configurations whose tensors fit
+// The next group from `pending` (in order): up to `size` configurations whose tensors fit
 // in group_bytes together (the first always).
 std::vector<const LayerConfig*> next_group(const std::vector<const LayerConfig*>& pending,
                                            size_t from, const ProfileLayersOptions& options,
-                                           size_t limit) {
+                                           size_t size, size_t limit) {
   std::vector<const LayerConfig*> group;
   int64_t bytes = 0;
-  const auto size = static_cast<size_t>(std::max(options.group_size, 1));
   for (size_t i = from; i < pending.size() && group.size() < std::min(size, limit); ++i) {
     if (!group.empty() && bytes + pending[i]->tensor_bytes > options.group_bytes) break;
     bytes += pending[i]->tensor_bytes;
@@ -353,8 +436,8 @@ LayerMeasurement measure_layer(Backend& backend, PowerMeter& meter, const LayerC
                                const ProfileLayersOptions& options, const Platform& platform,
                                std::optional<double> idle_power_w) {
   const std::unique_ptr<TrialMonitor> monitor = backend.trial_monitor(options.run);
-  GroupRows g =
-      measure_group(backend, meter, {&config}, options, platform, idle_power_w, monitor.get());
+  GroupRows g = measure_interleaved(backend, meter, {&config}, options, platform, idle_power_w,
+                                    monitor.get());
   return std::move(g.rows.front());
 }
 
@@ -365,9 +448,10 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
   result.planned = static_cast<int64_t>(plan.size());
   std::vector<const LayerConfig*> todo;
   for (const auto& c : plan) {
-    if (out.contains(c.config)) {
+    if (out.done(c.config)) {
       ++result.already_done;
     } else {
+      result.retried += out.contains(c.config) ? 1 : 0;
       todo.push_back(&c);
     }
   }
@@ -388,7 +472,11 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
   std::ostream* log = options.log;
   if (log) {
     *log << "plan: " << result.planned << " configurations, " << result.already_done
-         << " already in " << out.path() << ", " << todo.size() << " to measure\n";
+         << " already in " << out.path() << ", " << todo.size() << " to measure";
+    if (result.retried > 0) {
+      *log << " (" << result.retried << " again: an error or a failed power window before)";
+    }
+    *log << "\n";
     if (!options.scheduling.empty()) *log << "measuring thread: " << options.scheduling << "\n";
   }
   LayerRun run(backend, meter, out, options, result, count_cap);
@@ -423,7 +511,8 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
     if (adapt && (budget_spent(ordered_until) || result.measured >= ordered_count)) break;
     const auto limit = static_cast<size_t>(
         std::max<int64_t>(1, (adapt ? ordered_count : count_cap) - result.measured));
-    const std::vector<const LayerConfig*> group = next_group(todo, next, options, limit);
+    const std::vector<const LayerConfig*> group =
+        next_group(todo, next, options, run.group_size(), limit);
     if (!run.measure(group, false)) return finish();
     run.mark_done(group);
     next += group.size();
@@ -473,7 +562,7 @@ ProfileLayersResult profile_layers(Backend& backend, PowerMeter& meter,
     for (size_t from = 0; from < batch.size();) {
       if (should_stop()) return finish();
       const std::vector<const LayerConfig*> group =
-          next_group(batch, from, options, batch.size() - from);
+          next_group(batch, from, options, run.group_size(), batch.size() - from);
       if (!run.measure(group, true)) return finish();
       run.mark_done(group);
       from += group.size();

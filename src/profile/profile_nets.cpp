@@ -8,6 +8,7 @@
 #include "neuralpower/config_text.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
+#include "neuralpower/power_window.hpp"
 #include "neuralpower/profile_nets.hpp"
 #include "neuralpower/sampling_plan.hpp"
 #include "neuralpower/utc_time.hpp"
@@ -57,12 +58,82 @@ bool already_measured(const NetsFile& file, const std::string& spec, const Netwo
   });
 }
 
+// P_n of each layer run alone, in groups of aligned windows (power_window.hpp).
+void layer_power_in_groups(Backend& backend, PowerMeter& meter, const Network& net,
+                           std::vector<MeasuredLayer>& layers, const ProfileNetsOptions& options,
+                           double period_s, Clock& clock) {
+  const double batch_ms = options.groups.batch_periods * period_s * 1e3;
+  const size_t group_size = static_cast<size_t>(std::max(options.groups.group_size, 1));
+  for (size_t from = 0; from < layers.size();) {
+    std::vector<std::unique_ptr<PreparedLayer>> prepared;
+    std::vector<BatchedWorkload> work;
+    std::vector<MeasuredLayer*> measured;
+    for (; from < layers.size() && measured.size() < group_size; ++from) {
+      MeasuredLayer& l = layers[from];
+      check_stop(options.stop);
+      if (l.runtime_ms <= 0) {
+        l.note = "no runtime in the network run";
+        continue;
+      }
+      try {
+        auto layer = backend.prepare(net, l.id, options.run);
+        l.algorithm = one_line(layer->algorithm());
+        BatchedWorkload w = batched_workload_of(*layer, batch_ms);
+        if (w.run_ms <= 0) {
+          l.note = "nothing runs";
+          continue;
+        }
+        prepared.push_back(std::move(layer));
+        work.push_back(std::move(w));
+        measured.push_back(&l);
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const DeviceLost&) {
+        throw;
+      } catch (const std::exception& e) {
+        l.note = failure_reason(e);
+      }
+    }
+    if (measured.empty()) continue;
+    try {
+      // The device is warm from the network's runs: the short pre-heat of later groups.
+      const GroupMeasurement g =
+          measure_group(meter, work, options.groups, period_s, false, clock, options.stop);
+      for (size_t k = 0; k < measured.size(); ++k) {
+        const SlotMeasurement& w = g.members[k];
+        if (!w.failure.empty()) {
+          measured[k]->note = w.failure;
+          continue;
+        }
+        measured[k]->power_w = w.power_w;
+        measured[k]->window_s = w.window_s;
+      }
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const DeviceLost&) {
+      throw;
+    } catch (const Error& e) {
+      for (MeasuredLayer* l : measured) l->note = one_line(std::string("no power: ") + e.what());
+    }
+  }
+}
+
 }  // namespace
 
 MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Network& net,
-                                const std::string& spec, const ProfileNetsOptions& options) {
+                                const std::string& spec, const ProfileNetsOptions& options,
+                                std::optional<double> counter_period_s) {
   Clock& clock = options.clock ? *options.clock : steady_clock();
   std::ostream* log = options.log;
+  bool in_groups = meter.available() && options.groups.group_size > 0;
+  if (in_groups && !counter_period_s) {
+    try {
+      counter_period_s = measure_counter_period(meter, clock, 10, 5.0, options.stop).period_s;
+    } catch (const Error& e) {
+      in_groups = false;  // one window per workload, as before
+      if (log) *log << "  no power windows in groups: " << e.what() << "\n";
+    }
+  }
   MeasuredNetwork m;
   m.network = net.name();
   m.spec = spec;
@@ -112,19 +183,36 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
 
     if (meter.available()) {
       try {
-        const PowerWindow w = measure_power_window(meter, workload, options.measure.power_window_s,
-                                                   clock, options.stop);
-        m.power_w = w.power_w;
-        m.energy_mj = w.power_w * stats.median_ms;
-        m.window_s = w.window_s;
-        if (log) *log << "  P_avg " << w.power_w << " W over " << w.window_s << " s\n";
+        std::optional<double> power_w, window_s;
+        if (in_groups) {
+          const BatchedWorkload w = batched_workload_of(
+              *prepared, options.groups.batch_periods * *counter_period_s * 1e3);
+          const GroupMeasurement g = measure_group(meter, {w}, options.groups, *counter_period_s,
+                                                   true, clock, options.stop);
+          if (!g.members[0].failure.empty()) throw Error(g.members[0].failure);
+          power_w = g.members[0].power_w;
+          window_s = g.members[0].window_s;
+        } else {
+          const PowerWindow w = measure_power_window(
+              meter, workload, options.measure.power_window_s, clock, options.stop);
+          power_w = w.power_w;
+          window_s = w.window_s;
+        }
+        m.power_w = power_w;
+        m.energy_mj = *power_w * stats.median_ms;
+        m.window_s = window_s;
+        if (log) *log << "  P_avg " << *power_w << " W over " << *window_s << " s\n";
+      } catch (const DeviceLost&) {
+        throw;
       } catch (const Error& e) {
         if (log) *log << "  no network power: " << e.what() << "\n";
       }
     }
     prepared.reset();  // free the network's buffers before layers are prepared alone
 
-    if (meter.available() && options.layer_power) {
+    if (meter.available() && options.layer_power && in_groups) {
+      layer_power_in_groups(backend, meter, net, m.layers, options, *counter_period_s, clock);
+    } else if (meter.available() && options.layer_power) {
       for (auto& l : m.layers) {
         check_stop(options.stop);
         if (l.runtime_ms <= 0) {
@@ -141,6 +229,8 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
           l.window_s = w.window_s;
         } catch (const Interrupted&) {
           throw;
+        } catch (const DeviceLost&) {
+          throw;
         } catch (const std::exception& e) {
           l.note = failure_reason(e);
         }
@@ -149,6 +239,8 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
       for (auto& l : m.layers) l.note = "no power meter";
     }
   } catch (const Interrupted&) {
+    throw;
+  } catch (const DeviceLost&) {
     throw;
   } catch (const std::exception& e) {
     m.failed = true;
@@ -246,6 +338,22 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
   } catch (const Error& e) {
     if (log) *log << "no idle power: " << e.what() << "\n";
   }
+  std::optional<double> period_s;
+  ProfileNetsOptions run = options;
+  if (meter.available() && options.groups.group_size > 0) {
+    try {
+      const CounterPeriod period = measure_counter_period(meter, clock, 10, 5.0, options.stop);
+      period_s = period.period_s;
+      file.meter.update_period_ms = period.period_s * 1e3;
+      if (log) *log << "energy counter: updates every " << period.period_s * 1e3 << " ms\n";
+    } catch (const Interrupted&) {
+      result.interrupted = result.before_first_network = true;
+      return result;
+    } catch (const Error& e) {
+      run.groups.group_size = 0;  // one window per workload, as before
+      if (log) *log << "no power windows in groups: " << e.what() << "\n";
+    }
+  }
   if (options.reference.enabled) {
     try {
       reference.emplace(backend, options.run, options.measure, options.reference, clock,
@@ -273,7 +381,7 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
     try {
       std::optional<MeasuredNetwork> accepted;
       for (int attempt = 0; !accepted; ++attempt) {
-        MeasuredNetwork m = profile_network(backend, meter, net, spec, options);
+        MeasuredNetwork m = profile_network(backend, meter, net, spec, run, period_s);
         if (!reference || m.failed) {
           accepted = std::move(m);
           break;
@@ -315,6 +423,10 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
     } catch (const Interrupted&) {
       if (!file.networks.empty()) save_nets_file(file, path);
       result.interrupted = true;
+      break;
+    } catch (const DeviceLost& e) {
+      if (!file.networks.empty()) save_nets_file(file, path);
+      result.device_lost = one_line(e.what());
       break;
     }
     save_nets_file(file, path);  // after each network: an interruption keeps what is done

@@ -30,7 +30,15 @@ const std::vector<std::string> kTrailing{"status",
                                          "temperature_c",
                                          "power_limit_w",
                                          "throttle_reasons",
+                                         "sm_clock_min_mhz",
+                                         "sm_clock_max_mhz",
+                                         "throttle_ms",
+                                         "window_periods",
+                                         "counter_period_ms",
+                                         "power_status",
                                          "algorithm",
+                                         "math_type",
+                                         "graph_copies",
                                          "device",
                                          "backend",
                                          "dtype",
@@ -52,28 +60,73 @@ std::string number(double v) {
 }
 
 std::string optional_number(const std::optional<double>& v) { return v ? number(*v) : ""; }
+std::string optional_integer(const std::optional<int64_t>& v) {
+  return v ? std::to_string(*v) : "";
+}
+
+// "reason=ms;reason=ms", reasons in name order.
+std::string throttle_text(const std::map<std::string, double>& ms) {
+  std::string text;
+  for (const auto& [reason, value] : ms) {
+    text += (text.empty() ? "" : ";") + reason + "=" + number(value);
+  }
+  return text;
+}
 
 struct CellReader {
   const CsvReader& csv;
 
-  const std::string& text(size_t column) const { return csv.cells()[column]; }
+  // A column added later and missing from this file reads as an empty cell.
+  static constexpr size_t kMissing = static_cast<size_t>(-1);
+
+  std::string text(size_t column) const {
+    return column == kMissing ? std::string() : csv.cells()[column];
+  }
 
   std::optional<double> optional_number(size_t column) const {
-    const std::string& cell = csv.cells()[column];
+    if (column == kMissing) return std::nullopt;
+    return parse(csv.cells()[column], csv.header()[column]);
+  }
+
+  std::optional<int64_t> optional_integer(size_t column) const {
+    const auto v = optional_number(column);
+    if (!v) return std::nullopt;
+    if (*v != std::floor(*v)) {
+      throw Error(csv.where() + ": column '" + csv.header()[column] + "': '" + csv.cells()[column] +
+                  "' is not a whole number");
+    }
+    return static_cast<int64_t>(*v);
+  }
+
+  std::map<std::string, double> throttle(size_t column) const {
+    std::map<std::string, double> ms;
+    const std::string cell = text(column);
+    size_t from = 0;
+    while (from < cell.size()) {
+      const size_t end = std::min(cell.find(';', from), cell.size());
+      const std::string item = cell.substr(from, end - from);
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw Error(csv.where() + ": column '" + csv.header()[column] + "': '" + item +
+                    "' is not reason=ms");
+      }
+      ms[item.substr(0, eq)] = *parse(item.substr(eq + 1), csv.header()[column]);
+      from = end + 1;
+    }
+    return ms;
+  }
+
+ private:
+  std::optional<double> parse(const std::string& cell, const std::string& name) const {
     if (cell.empty()) return std::nullopt;
     double value = 0;
     auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
     if (ec != std::errc() || ptr != cell.data() + cell.size() || !std::isfinite(value)) {
-      throw Error(csv.where() + ": column '" + csv.header()[column] + "': '" + cell +
-                  "' is not a number");
+      throw Error(csv.where() + ": column '" + name + "': '" + cell + "' is not a number");
     }
     return value;
   }
 };
-
-bool is_protocol_column(const std::string& name) {
-  return std::find(kProtocol.begin(), kProtocol.end(), name) != kProtocol.end();
-}
 
 }  // namespace
 
@@ -91,6 +144,23 @@ Placement placement_from_string(std::string_view name) {
   if (name == "isolated") return Placement::isolated;
   if (name == "in-network") return Placement::in_network;
   throw Error("unknown placement '" + std::string(name) + "' (isolated or in-network)");
+}
+
+const std::vector<std::string>& dataset_columns_added_later() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> all{"sm_clock_min_mhz", "sm_clock_max_mhz",  "throttle_ms",
+                                 "window_periods",   "counter_period_ms", "power_status",
+                                 "math_type",        "graph_copies"};
+    all.insert(all.end(), kProtocol.begin(), kProtocol.end());
+    return all;
+  }();
+  return columns;
+}
+
+bool retry_on_resume(const std::string& status, const std::string& failure_reason,
+                     const std::string& power_status) {
+  if (status == "failed") return failure_reason.rfind("error:", 0) == 0;
+  return power_status.rfind("failed", 0) == 0;
 }
 
 const std::vector<std::string>& dataset_columns() {
@@ -135,7 +205,15 @@ std::string dataset_row(const LayerMeasurement& m) {
                                           optional_number(m.temperature_c),
                                           optional_number(m.power_limit_w),
                                           m.throttle_reasons,
+                                          optional_number(m.sm_clock_min_mhz),
+                                          optional_number(m.sm_clock_max_mhz),
+                                          throttle_text(m.throttle_ms),
+                                          optional_integer(m.window_periods),
+                                          optional_number(m.counter_period_ms),
+                                          m.power_status,
                                           m.algorithm,
+                                          m.math_type,
+                                          optional_integer(m.graph_copies),
                                           p.device,
                                           p.backend,
                                           p.dtype,
@@ -164,13 +242,15 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
   CsvReader csv(text, file, "empty dataset (no header)");
   const std::vector<std::string>& header = csv.header();
   const auto& expected = dataset_columns();
+  const auto& optional = dataset_columns_added_later();
+  std::map<std::string, size_t> at;
   for (const auto& column : expected) {
-    if (is_protocol_column(column)) continue;
-    if (std::find(header.begin(), header.end(), column) == header.end()) {
+    if (std::find(header.begin(), header.end(), column) != header.end()) continue;
+    if (std::find(optional.begin(), optional.end(), column) == optional.end()) {
       throw Error(file + ":1: missing column '" + column + "'");
     }
+    at[column] = CellReader::kMissing;
   }
-  std::map<std::string, size_t> at;
   for (size_t i = 0; i < header.size(); ++i) {
     if (std::find(expected.begin(), expected.end(), header[i]) == expected.end()) {
       throw Error(file + ":1: unknown column '" + header[i] + "' (wrong header?)");
@@ -180,16 +260,37 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     }
   }
 
-  Dataset data;
+  // Every row in file order: a measurement (none for a failed row), whether a resumed run
+  // measures it again, and whether a later row of its configuration (in-network: of its layer
+  // of its network) replaced it.
+  struct Entry {
+    std::optional<LayerMeasurement> row;
+    bool retried = false;
+    bool current = true;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, size_t> last_of;
   while (csv.next(" (a row cut short by an interrupted write?)")) {
     const CellReader r{csv};
     LayerMeasurement m;
-    const std::string& status = r.text(at["status"]);
+    const std::string status = r.text(at["status"]);
     if (status != "ok" && status != "failed") {
       throw Error(csv.where() + ": column 'status': '" + status + "' is neither ok nor failed");
     }
+    // An isolated row is keyed by its configuration, an in-network one also by its network and
+    // layer (DatasetAppender's resume keys).
+    std::string key = r.text(at["config"]);
+    if (r.text(at["placement"]) == to_string(Placement::in_network)) {
+      key = r.text(at["source_network"]) + '\n' + r.text(at["source_layer"]) + '\n' + key;
+    }
+    if (const auto it = last_of.find(key); it != last_of.end() && entries[it->second].retried) {
+      entries[it->second].current = false;
+    }
+    last_of[key] = entries.size();
+    const bool retried =
+        retry_on_resume(status, r.text(at["failure_reason"]), r.text(at["power_status"]));
     if (status == "failed") {
-      ++data.failed_rows;
+      entries.push_back({std::nullopt, retried, true});
       continue;
     }
     m.kind = layer_kind_from_string(r.text(at["kind"]));
@@ -212,7 +313,15 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     m.temperature_c = r.optional_number(at["temperature_c"]);
     m.power_limit_w = r.optional_number(at["power_limit_w"]);
     m.throttle_reasons = r.text(at["throttle_reasons"]);
+    m.sm_clock_min_mhz = r.optional_number(at["sm_clock_min_mhz"]);
+    m.sm_clock_max_mhz = r.optional_number(at["sm_clock_max_mhz"]);
+    m.throttle_ms = r.throttle(at["throttle_ms"]);
+    m.window_periods = r.optional_integer(at["window_periods"]);
+    m.counter_period_ms = r.optional_number(at["counter_period_ms"]);
+    m.power_status = r.text(at["power_status"]);
     m.algorithm = r.text(at["algorithm"]);
+    m.math_type = r.text(at["math_type"]);
+    m.graph_copies = r.optional_integer(at["graph_copies"]);
     Platform& p = m.platform;
     p.device = r.text(at["device"]);
     p.backend = r.text(at["backend"]);
@@ -242,7 +351,16 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     if (!m.runtime_ms) {
       throw Error(csv.where() + ": column 'runtime_ms': empty in a row marked ok");
     }
-    data.rows.push_back(std::move(m));
+    entries.push_back({std::move(m), retried, true});
+  }
+  Dataset data;
+  for (auto& entry : entries) {
+    if (!entry.current) continue;
+    if (entry.row) {
+      data.rows.push_back(std::move(*entry.row));
+    } else {
+      ++data.failed_rows;
+    }
   }
   return data;
 }

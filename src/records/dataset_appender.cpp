@@ -94,6 +94,9 @@ DatasetAppender::DatasetAppender(const std::string& path) : path_(path) {
     const size_t source_layer = column_index("source_layer");
     const size_t reference = column_index("reference_ms");
     const size_t reference_mem = column_index("reference_mem_ms");
+    const size_t status = column_index("status");
+    const size_t failure = column_index("failure_reason");
+    const size_t power = column_index("power_status");
     auto number_in = [](const std::string& cell, std::vector<double>& into) {
       if (cell.empty()) return;
       char* end = nullptr;
@@ -108,6 +111,11 @@ DatasetAppender::DatasetAppender(const std::string& path) : path_(path) {
             in_network_key(cells[source_network], cells[source_layer], cells[config]));
       } else {
         configs_.insert(cells[config]);
+        if (retry_on_resume(cells[status], cells[failure], cells[power])) {
+          retry_.insert(cells[config]);
+        } else {
+          retry_.erase(cells[config]);
+        }
       }
       ++existing_rows_;
       number_in(cells[reference], reference_ms_);
@@ -149,6 +157,7 @@ void DatasetAppender::append(const LayerMeasurement& row) {
     in_network_.insert(in_network_key(row.source_network, row.source_layer, row.config));
   } else {
     configs_.insert(row.config);
+    retry_.erase(row.config);  // measured again in this run: not retried twice
   }
   ++existing_rows_;
 }

@@ -11,9 +11,11 @@
 
 #ifdef NP_CUDA_BACKEND_LINKED
 #include "backends/cuda/check.hpp"
+#include "backends/cuda/conv_algorithm.hpp"
 #include "backends/cuda/cudnn_descriptors.hpp"
 #include "backends/cuda/layer_plan.hpp"
 #include "backends/cuda/nvml_library.hpp"
+#include "backends/cuda/timing.hpp"
 #endif
 
 namespace np::test {
@@ -208,6 +210,129 @@ TEST(CudaChecks, StatusesBecomeTheRightExceptions) {
     EXPECT_NE(message.find("failed: CUDNN_STATUS_BAD_PARAM (2000)"), std::string::npos) << message;
     EXPECT_NE(message.find("cuda_structure_test.cpp:"), std::string::npos) << message;
   }
+}
+
+// A kernel that faults leaves a sticky error: every later call fails, so the profiler must stop
+// rather than write a failed row for each configuration left.
+TEST(CudaChecks, StickyErrorsAreADeviceLost) {
+  for (cudaError_t sticky :
+       {cudaErrorIllegalAddress, cudaErrorLaunchFailure, cudaErrorIllegalInstruction,
+        cudaErrorMisalignedAddress, cudaErrorHardwareStackError, cudaErrorECCUncorrectable}) {
+    EXPECT_EQ(cuda::classify(sticky), cuda::FailureKind::device_lost) << cudaGetErrorName(sticky);
+  }
+  EXPECT_EQ(cuda::classify(cudaErrorMemoryAllocation), cuda::FailureKind::out_of_memory);
+  EXPECT_EQ(cuda::classify(cudaErrorInvalidValue), cuda::FailureKind::other);
+  try {
+    NP_CUDA_CHECK(cudaErrorIllegalAddress);
+    FAIL() << "no exception";
+  } catch (const DeviceLost& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("cudaErrorIllegalAddress"), std::string::npos) << message;
+    EXPECT_NE(message.find("restart the process"), std::string::npos) << message;
+    EXPECT_EQ(failure_reason(e).rfind("device lost: ", 0), 0u) << failure_reason(e);
+  }
+  // Context added on the way up keeps the kind, so the loops still recognise it.
+  EXPECT_THROW(
+      {
+        try {
+          NP_CUDA_CHECK(cudaErrorLaunchFailure);
+        } catch (...) {
+          rethrow_with_context("cuda: layer 'conv1' (conv)");
+        }
+      },
+      DeviceLost);
+}
+
+TEST(CudaChecks, AnExecutionFailureIsADeviceLostOnlyWhenTheDeviceSaysSo) {
+  // Without a device, synchronising returns a non-sticky error: the failure stays an Error.
+  if (!cuda_unavailable_reason().empty()) {
+    EXPECT_EQ(cuda::classify(CUDNN_STATUS_EXECUTION_FAILED), cuda::FailureKind::other);
+    EXPECT_EQ(cuda::classify(CUBLAS_STATUS_EXECUTION_FAILED), cuda::FailureKind::other);
+    try {
+      NP_CUDA_CHECK(CUDNN_STATUS_EXECUTION_FAILED);
+      FAIL() << "no exception";
+    } catch (const DeviceLost&) {
+      FAIL() << "no device was lost";
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_EQ(cuda::with_device_state(cuda::FailureKind::unsupported),
+            cuda::FailureKind::unsupported);
+}
+
+TEST(CudaNvml, AGpuLostIsADeviceLost) {
+  EXPECT_THROW(
+      cuda::check_status(cuda::nvml::kErrorGpuIsLost, "nvmlDeviceGetPowerUsage", "x.cpp", 1),
+      DeviceLost);
+  EXPECT_THROW(
+      cuda::check_status(cuda::nvml::kErrorNotSupported, "nvmlDeviceGetPowerUsage", "x.cpp", 1),
+      Error);
+}
+
+cudnnConvolutionFwdAlgoPerf_t perf(cudnnConvolutionFwdAlgo_t algo, cudnnMathType_t math,
+                                   size_t memory, cudnnStatus_t status = CUDNN_STATUS_SUCCESS) {
+  cudnnConvolutionFwdAlgoPerf_t p{};
+  p.algo = algo;
+  p.mathType = math;
+  p.memory = memory;
+  p.status = status;
+  return p;
+}
+
+TEST(CudaConvAlgorithm, StrictFp32SkipsTensorOpsAndRunsTheChoiceWithFmaMath) {
+  const std::vector<cudnnConvolutionFwdAlgoPerf_t> results{
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_TENSOR_OP_MATH, 0),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, CUDNN_DEFAULT_MATH, 1 << 20),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_GEMM, CUDNN_FMA_MATH, 0)};
+  const cuda::ConvAlgorithmChoice strict = cuda::choose_conv_algorithm(results, 1 << 29, true);
+  EXPECT_EQ(strict.index, 1);
+  // DEFAULT_MATH would let cuDNN use TF32 on Hopper: strict fp32 sets FMA_MATH after the
+  // search, as PyTorch does with TF32 off.
+  EXPECT_EQ(strict.math, CUDNN_FMA_MATH);
+  EXPECT_NE(strict.rejected.find("(tensor-op math)"), std::string::npos) << strict.rejected;
+  const cuda::ConvAlgorithmChoice tf32 = cuda::choose_conv_algorithm(results, 1 << 29, false);
+  EXPECT_EQ(tf32.index, 0);
+  EXPECT_EQ(tf32.math, CUDNN_TENSOR_OP_MATH);
+  // The workspace cap and failed statuses rule algorithms out too.
+  const cuda::ConvAlgorithmChoice capped = cuda::choose_conv_algorithm(results, 1 << 10, true);
+  EXPECT_EQ(capped.index, 2);
+  EXPECT_NE(capped.rejected.find("(workspace 1.0 MiB)"), std::string::npos) << capped.rejected;
+  const cuda::ConvAlgorithmChoice none = cuda::choose_conv_algorithm(
+      {perf(CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_DEFAULT_MATH, 0, CUDNN_STATUS_NOT_SUPPORTED)},
+      1 << 29, true);
+  EXPECT_EQ(none.index, -1);
+  EXPECT_NE(none.rejected.find("FFT:"), std::string::npos) << none.rejected;
+  EXPECT_EQ(cuda::math_type_name(CUDNN_FMA_MATH), "FMA_MATH");
+}
+
+TEST(CudaGraphCopies, AReplayOfAShortLayerLastsAtLeastFiftyMicroseconds) {
+  EXPECT_EQ(cuda::graph_copies_for(0.002), 25);  // a 2 µs layer: 25 copies per replay
+  EXPECT_EQ(cuda::graph_copies_for(0.0049), 11);
+  EXPECT_EQ(cuda::graph_copies_for(0.05), 1);
+  EXPECT_EQ(cuda::graph_copies_for(3.0), 1);
+  EXPECT_EQ(cuda::graph_copies_for(1e-6), 256);  // capped
+  for (double ms : {0.0013, 0.002, 0.0031, 0.0077, 0.012, 0.049}) {
+    EXPECT_GE(cuda::graph_copies_for(ms) * ms, 0.05 - 1e-12) << ms;
+    EXPECT_LT((cuda::graph_copies_for(ms) - 1) * ms, 0.05) << ms;  // no more than needed
+  }
+  const cuda::LaunchSplit split = cuda::split_runs(103, 25);
+  EXPECT_EQ(split.replays, 4);
+  EXPECT_EQ(split.singles, 3);
+  EXPECT_EQ(split.replays * 25 + split.singles, 103);
+  EXPECT_EQ(cuda::split_runs(7, 1).replays, 7);
+  EXPECT_THROW(cuda::split_runs(-1, 3), Error);
+}
+
+TEST(CudaNvml, FieldAndSampleValuesDecodeByType) {
+  cuda::nvml::Value v{};
+  v.ullVal = 123456789012ull;
+  EXPECT_EQ(cuda::nvml::value_of(cuda::nvml::kValueUnsignedLongLong, v), 123456789012.0);
+  v.uiVal = 1980;
+  EXPECT_EQ(cuda::nvml::value_of(cuda::nvml::kValueUnsignedInt, v), 1980.0);
+  v.dVal = 1.5;
+  EXPECT_EQ(cuda::nvml::value_of(cuda::nvml::kValueDouble, v), 1.5);
+  EXPECT_FALSE(cuda::nvml::value_of(static_cast<cuda::nvml::ValueType>(42), v).has_value());
+  EXPECT_EQ(cuda::nvml::kTemperatureVersion1, 12u | (1u << 24));  // NVML_STRUCT_VERSION
 }
 
 TEST(CudaChecks, RethrowKeepsTheKindAndAddsContext) {

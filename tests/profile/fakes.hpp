@@ -2,11 +2,13 @@
 // A fake backend, fake power meters and a simulated clock for the profiler's device-free tests.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "neuralpower/backend.hpp"
 #include "neuralpower/cost.hpp"
 #include "neuralpower/power_meter.hpp"
+#include "neuralpower/power_window.hpp"
 #include "neuralpower/profile_layers.hpp"
 #include "neuralpower/profile_nets.hpp"
 
@@ -30,46 +33,133 @@ class SimClock final : public Clock {
 };
 
 // A device whose energy counter follows simulated time: `idle_w` always, `busy_w` while the
-// workload runs. The counter changes only every `period_s`, and shows the energy as it was at
-// that update (as NVML's total-energy counter does).
+// workload runs (or any power given to advance()). The counter changes only at its updates,
+// every `period_s` from `phase_s` on, and shows the energy as it was `lag_s` before that update
+// (NVML's total-energy counter lags its updates by part of a period).
 class SimDevice {
  public:
-  SimDevice(SimClock& clock, double idle_w, double busy_w, double period_s)
-      : clock_(clock), idle_w_(idle_w), busy_w_(busy_w), period_s_(period_s) {
+  SimDevice(SimClock& clock, double idle_w, double busy_w, double period_s, double phase_s = 0,
+            double lag_s = 0)
+      : clock_(clock),
+        idle_w_(idle_w),
+        busy_w_(busy_w),
+        period_s_(period_s),
+        phase_s_(phase_s),
+        lag_s_(lag_s) {
     history_.push_back({clock.now_, 0});
   }
   void idle(double seconds) { advance(seconds, idle_w_); }
   void busy(double seconds) { advance(seconds, busy_w_); }
-  // Joules since simulated time 0, at the last counter update before now.
-  double counter_mj() const {
-    const double update = std::floor(clock_.now_ / period_s_ + 1e-9) * period_s_;
-    return 1e3 * energy_at(update);
+  void advance(double seconds, double watts) {
+    clock_.now_ += seconds;
+    history_.push_back({clock_.now_, history_.back().joules + watts * seconds});
   }
+  // The last counter update at or before now.
+  double last_update() const {
+    return phase_s_ + std::floor((clock_.now_ - phase_s_) / period_s_ + 1e-9) * period_s_;
+  }
+  // Joules since simulated time 0, as the counter shows them now.
+  double counter_mj() const { return 1e3 * energy_at(last_update() - lag_s_); }
   double period_s() const { return period_s_; }
+  double phase_s() const { return phase_s_; }
+  double idle_w() const { return idle_w_; }
 
  private:
   struct Point {
     double time;
     double joules;
   };
-  void advance(double seconds, double watts) {
-    clock_.now_ += seconds;
-    history_.push_back({clock_.now_, history_.back().joules + watts * seconds});
-  }
   double energy_at(double t) const {
-    for (size_t i = 1; i < history_.size(); ++i) {
-      if (t <= history_[i].time) {
-        const Point& a = history_[i - 1];
-        const Point& b = history_[i];
-        const double f = b.time > a.time ? (t - a.time) / (b.time - a.time) : 1.0;
-        return a.joules + f * (b.joules - a.joules);
-      }
-    }
-    return history_.back().joules;
+    if (t <= history_.front().time) return history_.front().joules;
+    const auto after = std::lower_bound(history_.begin(), history_.end(), t,
+                                        [](const Point& p, double time) { return p.time < time; });
+    if (after == history_.end()) return history_.back().joules;
+    const Point& b = *after;
+    const Point& a = *(after - 1);
+    const double f = b.time > a.time ? (t - a.time) / (b.time - a.time) : 1.0;
+    return a.joules + f * (b.joules - a.joules);
   }
   SimClock& clock_;
-  double idle_w_, busy_w_, period_s_;
+  double idle_w_, busy_w_, period_s_, phase_s_, lag_s_;
   std::vector<Point> history_;
+};
+
+// A clock whose sleeps pass on a SimDevice drawing `watts` (its idle power by default).
+class DeviceClock final : public Clock {
+ public:
+  DeviceClock(SimClock& clock, SimDevice& device) : clock_(clock), device_(device) {}
+  double now_s() override { return clock_.now_s(); }
+  void sleep_s(double seconds) override {
+    device_.advance(seconds, watts >= 0 ? watts : device_.idle_w());
+  }
+  double watts = -1;
+
+ private:
+  SimClock& clock_;
+  SimDevice& device_;
+};
+
+// The window logic's device in simulated time: member m draws watts and completes a batch
+// every batch_s whose per-run time is run_ms (times `settle_slowdown` in the first period
+// after a switch, as a device that is still warming up); waiting advances the SimDevice.
+// Every switch is logged with its time.
+class SimDriver final : public WindowDriver {
+ public:
+  struct Member {
+    double watts = 100;
+    double run_ms = 1;
+    double fail_after_s = -1;  // >= 0: fails this long after it is selected
+  };
+  SimDriver(SimDevice& device, SimClock& clock, std::vector<Member> members, double batch_s)
+      : device_(device), clock_(clock), members_(std::move(members)), batch_s_(batch_s) {}
+
+  void select(size_t slot, size_t member) override {
+    slot_ = slot;
+    member_ = member;
+    selected_at_ = clock_.now_s();
+    since_batch_ = 0;
+    switches.push_back({clock_.now_s(), member});
+  }
+  void measuring(bool on) override {
+    measuring_ = on;
+    (on ? opened : closed).push_back(clock_.now_s());
+  }
+  void wait(double seconds) override {
+    const bool idle = member_ == kIdleMember || failed_.count(member_);
+    device_.advance(seconds, idle ? device_.idle_w() : members_[member_].watts);
+    if (idle) return;
+    const Member& m = members_[member_];
+    since_batch_ += seconds;
+    while (since_batch_ >= batch_s_) {
+      since_batch_ -= batch_s_;
+      const bool settling = clock_.now_s() - selected_at_ < device_.period_s();
+      if (measuring_) samples_[slot_].push_back(m.run_ms * (settling ? settle_slowdown : 1.0));
+    }
+    if (m.fail_after_s >= 0 && clock_.now_s() - selected_at_ >= m.fail_after_s) {
+      failed_.insert(member_);
+    }
+  }
+  std::vector<double> samples(size_t slot) override { return samples_[slot]; }
+  std::string failure(size_t slot) override {
+    return slot == slot_ && failed_.count(member_) ? "error: fake failure" : "";
+  }
+
+  double settle_slowdown = 1.0;
+  std::vector<std::pair<double, size_t>> switches;  // (time, member)
+  std::vector<double> opened, closed;
+
+ private:
+  SimDevice& device_;
+  SimClock& clock_;
+  std::vector<Member> members_;
+  double batch_s_;
+  size_t slot_ = 0;
+  size_t member_ = kIdleMember;
+  double selected_at_ = 0;
+  double since_batch_ = 0;
+  bool measuring_ = false;
+  std::map<size_t, std::vector<double>> samples_;
+  std::set<size_t> failed_;
 };
 
 class SimMeter final : public PowerMeter {
@@ -85,8 +175,11 @@ class SimMeter final : public PowerMeter {
     r.throttle_reasons = "none";
     return r;
   }
-  double update_period_ms() const override { return device_.period_s() * 1e3; }
+  double update_period_ms() const override {
+    return nominal_period_ms > 0 ? nominal_period_ms : device_.period_s() * 1e3;
+  }
   bool frozen = false;
+  double nominal_period_ms = 0;  // > 0: what the meter claims, not what the counter does
   double frozen_value = 0;
   double offset_mj = 0;
 
@@ -145,8 +238,22 @@ class FakeLayer final : public PreparedLayer {
     }
     return n;
   }
+  // Batches really take their time (or pass on the SimDevice), as on a device.
+  void run_batches(int64_t runs, const BatchCallback& on_batch) override {
+    for (;;) {
+      if (on_run_) on_run_();
+      const double ms = ms_ * static_cast<double>(runs);
+      if (sim_) {
+        sim_->busy(ms / 1e3);
+      } else {
+        std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+      }
+      if (!on_batch(ms)) return;
+    }
+  }
   std::string algorithm() const override { return "fake-gemm"; }
   std::vector<float> output() override { return {}; }
+  LayerRunInfo run_info() const override { return {"fake-fma", 3}; }
 
  private:
   double ms_;

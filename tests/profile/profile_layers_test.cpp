@@ -328,6 +328,7 @@ TEST(ProfileLayers, WithAMeterRowsCarryPowerEnergyAndReadings) {
   ProfileLayersOptions options;
   options.measure.trials = 2;
   options.measure.power_window_s = 0.1;
+  options.groups.group_size = 0;  // one window per layer (the group windows: power_window_test)
   const ProfileLayersResult r = profile_layers(backend, meter, plan.configs, out, options);
   EXPECT_TRUE(r.power_measured);
   ASSERT_TRUE(r.idle_power_w.has_value());

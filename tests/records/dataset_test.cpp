@@ -147,6 +147,27 @@ TEST(Dataset, TheShippedCpuDatasetStillReads) {
   for (const auto& m : d.rows) EXPECT_EQ(m.placement, Placement::isolated);
 }
 
+TEST(Dataset, ARetriedRowIsReplacedOnlyByALaterRowOfTheSameLayer) {
+  // Isolated rows are keyed by configuration; in-network rows also by network and layer, so
+  // that the same configuration elsewhere in a network does not replace a row to retry.
+  LayerMeasurement retried = sample(1.0);
+  retried.power_status = "failed: energy counter did not change";
+  LayerMeasurement again = sample(2.0);
+  again.power_status = "ok";
+  LayerMeasurement in_a = sample(3.0);
+  in_a.placement = Placement::in_network;
+  in_a.power_status = "failed: energy counter did not change";
+  LayerMeasurement in_b = in_a;
+  in_b.runtime_ms = 4.0;
+  in_b.source_layer = "conv1_2";
+  const Dataset d = parse_dataset(dataset_header() + dataset_row(retried) + dataset_row(in_a) +
+                                      dataset_row(again) + dataset_row(in_b),
+                                  "d.csv");
+  std::vector<double> runtimes;
+  for (const auto& m : d.rows) runtimes.push_back(*m.runtime_ms);
+  EXPECT_EQ(runtimes, (std::vector<double>{3.0, 2.0, 4.0}));
+}
+
 TEST(Dataset, AnUnknownPlacementIsAnErrorNamingIt) {
   std::string row = dataset_row(sample(1));
   row.replace(row.find(",isolated,"), 10, ",elsewhere,");

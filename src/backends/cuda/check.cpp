@@ -19,6 +19,21 @@ FailureKind classify(cudaError_t status) {
   switch (status) {
     case cudaErrorMemoryAllocation:
       return FailureKind::out_of_memory;
+    // Sticky: the context is corrupt and every later call returns the same error
+    // (cuda_runtime_api.h: "the process must be terminated and relaunched").
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchFailure:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorHardwareStackError:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorAssert:
+    case cudaErrorECCUncorrectable:
+    case cudaErrorNvlinkUncorrectable:
+    case cudaErrorUnknown:
+      return FailureKind::device_lost;
     case cudaErrorNotSupported:
     case cudaErrorInvalidDeviceFunction:
     case cudaErrorNoKernelImageForDevice:
@@ -33,8 +48,12 @@ FailureKind classify(cudnnStatus_t status) {
       status == CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED) {
     return FailureKind::out_of_memory;
   }
-  // cuDNN 9 groups its codes by thousands: 3xxx are the "not supported" family.
+  // cuDNN 9 groups its codes by thousands: 3xxx are the "not supported" family, 5xxx the
+  // execution failures (a kernel that did not complete).
   if (CUDNN_STATUS_CATEGORY(status) == CUDNN_STATUS_NOT_SUPPORTED) return FailureKind::unsupported;
+  if (CUDNN_STATUS_CATEGORY(status) == CUDNN_STATUS_EXECUTION_FAILED) {
+    return with_device_state(FailureKind::other);
+  }
   return FailureKind::other;
 }
 
@@ -45,9 +64,19 @@ FailureKind classify(cublasStatus_t status) {
     case CUBLAS_STATUS_NOT_SUPPORTED:
     case CUBLAS_STATUS_ARCH_MISMATCH:
       return FailureKind::unsupported;
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return with_device_state(FailureKind::other);
     default:
       return FailureKind::other;
   }
+}
+
+FailureKind with_device_state(FailureKind kind) {
+  const cudaError_t state = cudaDeviceSynchronize();
+  if (classify(state) == FailureKind::device_lost) return FailureKind::device_lost;
+  (void)cudaGetLastError();  // a non-sticky error of the probe itself is not kept
+  return kind;
 }
 
 std::string status_name(cudaError_t status) {
@@ -78,6 +107,8 @@ void throw_failure(FailureKind kind, const std::string& message) {
       throw DeviceOutOfMemory(message);
     case FailureKind::unsupported:
       throw UnsupportedLayer(message);
+    case FailureKind::device_lost:
+      throw DeviceLost(message + " (the CUDA context is unusable: restart the process)");
     case FailureKind::other:
       break;
   }

@@ -1,7 +1,9 @@
 #pragma once
 // One checking macro for every CUDA runtime, cuDNN, cuBLAS and NVML call: on failure it throws
 // with the statement, the status name and the file and line. Out-of-memory statuses become
-// np::DeviceOutOfMemory, "not supported" statuses np::UnsupportedLayer, the rest np::Error.
+// np::DeviceOutOfMemory, "not supported" statuses np::UnsupportedLayer, sticky errors that
+// leave the context unusable (an illegal address, a launch failure) np::DeviceLost, the rest
+// np::Error.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
@@ -16,11 +18,15 @@
 namespace np::cuda {
 
 // Which exception a failed call becomes.
-enum class FailureKind { out_of_memory, unsupported, other };
+enum class FailureKind { out_of_memory, unsupported, device_lost, other };
 
 FailureKind classify(cudaError_t status);
 FailureKind classify(cudnnStatus_t status);
 FailureKind classify(cublasStatus_t status);
+// cuDNN and cuBLAS report a kernel that died as an execution failure; whether the device is
+// lost behind it only the CUDA runtime can say: `kind`, or device_lost when a synchronisation
+// of the device returns a sticky error.
+FailureKind with_device_state(FailureKind kind);
 
 std::string status_name(cudaError_t status);
 std::string status_name(cudnnStatus_t status);

@@ -163,7 +163,7 @@ class CudaPreparedLayer final : public PreparedLayer {
     NP_CUDA_CHECK(cudaMemsetAsync(output_.data, 0, static_cast<size_t>(buffers_.back().bytes()),
                                   context_->stream()));
     DeviceBuffer search_workspace;
-    OpEnvironment env{*context_, settings, workspace_, search_workspace};
+    OpEnvironment env{*context_, settings, workspace_, search_workspace, true};
     op_ = make_layer_op(env, layer, inputs, output_);
     search_workspace = DeviceBuffer();
     runner_ = std::make_unique<Runner>(
@@ -174,12 +174,17 @@ class CudaPreparedLayer final : public PreparedLayer {
 
   double timed_runs(int iterations) override { return runner_->timed_runs(iterations); }
   int64_t run_for(double seconds) override { return runner_->run_for(seconds); }
+  void run_batches(int64_t runs, const BatchCallback& on_batch) override {
+    runner_->run_batches(runs, on_batch);
+  }
   std::string algorithm() const override {
     return op_->algorithm() + "; " + runner_->launch_mode();
   }
+  LayerRunInfo run_info() const override { return {op_->math_type(), runner_->graph_copies()}; }
   std::vector<float> output() override {
     context_->activate();
     runner_->launch();
+    op_->prepare_readback(context_->stream());
     return copy_to_host(*context_, output_, dtype_);
   }
 
@@ -214,6 +219,9 @@ class CudaPreparedNetwork final : public PreparedNetwork {
 
   double timed_runs(int iterations) override { return runner_->timed_runs(iterations); }
   int64_t run_for(double seconds) override { return runner_->run_for(seconds); }
+  void run_batches(int64_t runs, const BatchCallback& on_batch) override {
+    runner_->run_batches(runs, on_batch);
+  }
 
   std::vector<double> timed_layers(int iterations) override {
     if (iterations <= 0) {
@@ -332,7 +340,7 @@ class CudaPreparedNetwork final : public PreparedNetwork {
     tensors_.resize(static_cast<size_t>(net.size()));
     ops_.resize(static_cast<size_t>(net.size()));
     DeviceBuffer search_workspace;
-    OpEnvironment env{*context_, settings, workspace_, search_workspace};
+    OpEnvironment env{*context_, settings, workspace_, search_workspace, false};
     for (int id = 0; id < net.size(); ++id) {
       const Layer& layer = net.layer(id);
       try {

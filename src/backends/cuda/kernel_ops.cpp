@@ -76,6 +76,10 @@ class FcOp final : public LayerOp {
   }
 
   std::string algorithm() const override { return algorithm_; }
+  std::string math_type() const override {
+    return compute_type_ == CUBLAS_COMPUTE_32F_FAST_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32"
+                                                         : "CUBLAS_COMPUTE_32F";
+  }
 
  private:
   const CudaContext& context_;

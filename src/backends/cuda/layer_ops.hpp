@@ -22,6 +22,9 @@ struct OpEnvironment {
   RunSettings settings;
   Workspace& workspace;            // shared by the ops of one prepared layer or network
   DeviceBuffer& search_workspace;  // for the convolution algorithm search, freed after prepare
+  // A layer prepared alone: its inputs never change and its output is read only by output(),
+  // so data-layout conversions around it can happen once instead of every run.
+  bool standalone = false;
 };
 
 class LayerOp {
@@ -30,6 +33,11 @@ class LayerOp {
   virtual void enqueue(cudaStream_t stream) = 0;
   // e.g. "cudnnConvolutionForward CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM (ws 0 B)"
   virtual std::string algorithm() const = 0;
+  // The library's math type as it runs ("FMA_MATH", "CUBLAS_COMPUTE_32F"); empty for ops
+  // without one.
+  virtual std::string math_type() const { return {}; }
+  // Before output() reads the output: whatever a standalone op left for the reader to do.
+  virtual void prepare_readback(cudaStream_t) {}
 };
 
 // The op of a layer, or nullptr for zero-cost kinds (nothing runs). Throws UnsupportedLayer

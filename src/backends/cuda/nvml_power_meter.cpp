@@ -4,8 +4,10 @@
 // says why and the profiler runs in runtime-only mode.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -42,6 +44,9 @@ Library load() {
   bind(handle, "nvmlDeviceGetMaxClockInfo", lib.max_clock_info);
   bind(handle, "nvmlDeviceGetDefaultApplicationsClock", lib.default_applications_clock);
   bind(handle, "nvmlDeviceGetTemperature", lib.temperature);
+  bind(handle, "nvmlDeviceGetTemperatureV", lib.temperature_v);
+  bind(handle, "nvmlDeviceGetFieldValues", lib.field_values);
+  bind(handle, "nvmlDeviceGetSamples", lib.samples);
   bind(handle, "nvmlDeviceGetCurrentClocksEventReasons", lib.clock_event_reasons);
   if (!lib.clock_event_reasons) {
     bind(handle, "nvmlDeviceGetCurrentClocksThrottleReasons", lib.clock_event_reasons);
@@ -76,6 +81,26 @@ std::string Library::describe(Result result) const {
   const char* text = error_string ? error_string(result) : nullptr;
   return std::string(text ? text : "NVML error") + " (" + std::to_string(static_cast<int>(result)) +
          ")";
+}
+
+std::optional<double> value_of(ValueType type, const Value& value) {
+  switch (type) {
+    case kValueDouble:
+      return value.dVal;
+    case kValueUnsignedInt:
+      return static_cast<double>(value.uiVal);
+    case kValueUnsignedLong:
+      return static_cast<double>(value.ulVal);
+    case kValueUnsignedLongLong:
+      return static_cast<double>(value.ullVal);
+    case kValueSignedLongLong:
+      return static_cast<double>(value.sllVal);
+    case kValueSignedInt:
+      return static_cast<double>(value.siVal);
+    case kValueUnsignedShort:
+      return static_cast<double>(value.usVal);
+  }
+  return std::nullopt;
 }
 
 std::string decode_clock_event_reasons(unsigned long long reasons) {
@@ -120,7 +145,10 @@ std::string driver_version() {
 
 void check_status(nvml::Result status, const char* statement, const char* file, int line) {
   if (status == nvml::kSuccess) return;
-  throw Error(failure_message(statement, nvml::Library::get().describe(status), "", file, line));
+  const std::string message =
+      failure_message(statement, nvml::Library::get().describe(status), "", file, line);
+  if (status == nvml::kErrorGpuIsLost) throw DeviceLost(message);
+  throw Error(message);
 }
 
 namespace {
@@ -173,16 +201,58 @@ class NvmlPowerMeter final : public PowerMeter {
     if (call_optional(lib_.clock_info, device_, nvml::kClockMem, &value) == nvml::kSuccess) {
       r.mem_clock_mhz = value;
     }
-    if (call_optional(lib_.temperature, device_, nvml::kTemperatureGpu, &value) == nvml::kSuccess) {
-      r.temperature_c = value;
-    }
+    r.temperature_c = temperature();
     if (call_optional(lib_.enforced_power_limit, device_, &value) == nvml::kSuccess) {
       r.power_limit_w = value / 1000.0;  // mW
     }
     if (call_optional(lib_.clock_event_reasons, device_, &reasons) == nvml::kSuccess) {
       r.throttle_reasons = nvml::decode_clock_event_reasons(reasons);
     }
+    r.clock_event_ns = clock_event_counters();
     return r;
+  }
+
+  std::optional<double> read_energy_mj() override {
+    unsigned long long energy = 0;
+    if (!device_ ||
+        call_optional(lib_.total_energy_consumption, device_, &energy) != nvml::kSuccess) {
+      return std::nullopt;
+    }
+    return static_cast<double>(energy);
+  }
+
+  // The SM clock samples NVML buffered since the previous call (about one per 1/6 s on
+  // recent drivers), so a window's range covers more than its two ends.
+  std::optional<ClockRange> take_sm_clock_range() override {
+    if (!device_ || !lib_.samples) return std::nullopt;
+    nvml::ValueType type = nvml::kValueUnsignedInt;
+    unsigned count = 0;
+    if (lib_.samples(device_, nvml::kProcessorClockSamples, last_sample_us_, &type, &count,
+                     nullptr) != nvml::kSuccess ||
+        count == 0) {
+      return std::nullopt;
+    }
+    std::vector<nvml::Sample> samples(count);
+    if (lib_.samples(device_, nvml::kProcessorClockSamples, last_sample_us_, &type, &count,
+                     samples.data()) != nvml::kSuccess) {
+      return std::nullopt;
+    }
+    std::optional<ClockRange> range;
+    for (unsigned i = 0; i < count && i < samples.size(); ++i) {
+      if (samples[i].timeStamp <= last_sample_us_) continue;
+      const std::optional<double> mhz = nvml::value_of(type, samples[i].sampleValue);
+      if (!mhz) continue;
+      if (!range) {
+        range = ClockRange{*mhz, *mhz};
+      } else {
+        range->min_mhz = std::min(range->min_mhz, *mhz);
+        range->max_mhz = std::max(range->max_mhz, *mhz);
+      }
+    }
+    for (unsigned i = 0; i < count && i < samples.size(); ++i) {
+      last_sample_us_ = std::max(last_sample_us_, samples[i].timeStamp);
+    }
+    return range;
   }
 
   bool lock_clocks(std::string& message) override {
@@ -227,6 +297,47 @@ class NvmlPowerMeter final : public PowerMeter {
   }
 
  private:
+  // nvmlDeviceGetTemperatureV where the driver has it (nvmlDeviceGetTemperature is deprecated).
+  std::optional<double> temperature() const {
+    if (lib_.temperature_v) {
+      nvml::Temperature t{nvml::kTemperatureVersion1, nvml::kTemperatureGpu, 0};
+      if (lib_.temperature_v(device_, &t) == nvml::kSuccess) return t.temperature;
+    }
+    unsigned value = 0;
+    if (call_optional(lib_.temperature, device_, nvml::kTemperatureGpu, &value) == nvml::kSuccess) {
+      return value;
+    }
+    return std::nullopt;
+  }
+
+  // The cumulative clock-event counters the driver answers, in ns, by reason.
+  std::map<std::string, double> clock_event_counters() const {
+    std::map<std::string, double> ns;
+    if (!lib_.field_values) return ns;
+    std::vector<nvml::FieldValue> fields;
+    for (const auto& field : nvml::kClockEventFields) {
+      nvml::FieldValue v{};
+      v.fieldId = field.id;
+      fields.push_back(v);
+    }
+    if (lib_.field_values(device_, static_cast<int>(fields.size()), fields.data()) !=
+        nvml::kSuccess) {
+      return ns;
+    }
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const nvml::FieldValue& v = fields[i];
+      if (v.nvmlReturn != nvml::kSuccess) continue;
+      if (v.valueType != nvml::kValueUnsignedLongLong &&
+          v.valueType != nvml::kValueSignedLongLong) {
+        continue;
+      }
+      if (const auto value = nvml::value_of(v.valueType, v.value)) {
+        ns[nvml::kClockEventFields[i].reason] = *value;
+      }
+    }
+    return ns;
+  }
+
   void open(int device_index) {
     NP_CUDA_CHECK(lib_.init());
     initialised_ = true;
@@ -258,12 +369,13 @@ class NvmlPowerMeter final : public PowerMeter {
          call_optional(lib_.clock_info, device_, nvml::kClockSm, &value) == nvml::kSuccess);
     note("memory clock",
          call_optional(lib_.clock_info, device_, nvml::kClockMem, &value) == nvml::kSuccess);
-    note("temperature",
-         call_optional(lib_.temperature, device_, nvml::kTemperatureGpu, &value) == nvml::kSuccess);
+    note("temperature", temperature().has_value());
     note("power limit",
          call_optional(lib_.enforced_power_limit, device_, &value) == nvml::kSuccess);
     note("clock event reasons",
          call_optional(lib_.clock_event_reasons, device_, &reasons) == nvml::kSuccess);
+    note("clock event counters", !clock_event_counters().empty());
+    note("SM clock samples", lib_.samples != nullptr);
     const std::string side = (readable.empty() ? "" : "; also reads " + readable) +
                              (missing.empty() ? "" : "; cannot read " + missing);
     const std::string driver = nvml_driver_string();
@@ -293,6 +405,7 @@ class NvmlPowerMeter final : public PowerMeter {
   bool available_ = false;
   bool locked_ = false;
   std::string status_;
+  unsigned long long last_sample_us_ = 0;
 };
 
 }  // namespace

@@ -17,8 +17,23 @@ constexpr int64_t kMaxCoverNanoseconds = 20'000'000;
 // Power windows replay in batches of about this many milliseconds of device time, or a
 // quarter of the window when that is shorter (the profiler asks for 20 ms chunks).
 constexpr double kMaxBatchMilliseconds = 20.0;
+constexpr double kMinReplayMilliseconds = 0.05;
+constexpr int kMaxGraphCopies = 256;
 
 }  // namespace
+
+int graph_copies_for(double run_ms) {
+  if (!(run_ms > 0)) return kMaxGraphCopies;
+  if (run_ms >= kMinReplayMilliseconds) return 1;
+  return static_cast<int>(std::clamp(std::ceil(kMinReplayMilliseconds / run_ms - 1e-9), 1.0,
+                                     static_cast<double>(kMaxGraphCopies)));
+}
+
+LaunchSplit split_runs(int64_t runs, int copies) {
+  if (runs < 0) throw Error("cuda backend: runs must not be negative, got " + std::to_string(runs));
+  const int64_t k = std::max(copies, 1);
+  return {runs / k, runs % k};
+}
 
 void enqueue_host_cover(int64_t launches, cudaStream_t stream) {
   const int64_t cover =
@@ -47,6 +62,23 @@ void Runner::prepare() {
     ms = timed_runs(runs) / runs;
   }
   estimated_run_ms_ = ms;
+  if (!graph_.empty()) {
+    const int copies = graph_copies_for(ms);
+    if (copies > 1) {
+      const std::string failure = copies_graph_.capture(context_->stream(), [&](cudaStream_t s) {
+        for (int i = 0; i < copies; ++i) enqueue_(s);
+      });
+      if (failure.empty()) {
+        copies_ = copies;
+        copies_graph_.launch(context_->stream());  // its first launch uploads it
+        context_->synchronize();
+        launch_mode_ += " (" + std::to_string(copies) + " runs per replay)";
+      } else {
+        launch_mode_ += " (one run per replay: capturing " + std::to_string(copies) +
+                        " copies failed: " + failure + ")";
+      }
+    }
+  }
 }
 
 void Runner::launch() {
@@ -57,6 +89,12 @@ void Runner::launch() {
   }
 }
 
+void Runner::launch_runs(int64_t runs) {
+  const LaunchSplit split = split_runs(runs, copies_);
+  for (int64_t i = 0; i < split.replays; ++i) copies_graph_.launch(context_->stream());
+  for (int64_t i = 0; i < split.singles; ++i) launch();
+}
+
 double Runner::timed_runs(int iterations) {
   if (iterations < 0) {
     throw Error("cuda backend: iterations must not be negative, got " + std::to_string(iterations));
@@ -65,11 +103,35 @@ double Runner::timed_runs(int iterations) {
   context_->activate();
   const cudaStream_t stream = context_->stream();
   CudaEvent start, stop;
-  enqueue_host_cover(iterations, stream);
+  const LaunchSplit split = split_runs(iterations, copies_);
+  enqueue_host_cover(split.replays + split.singles, stream);
   NP_CUDA_CHECK(cudaEventRecord(start.get(), stream));
-  for (int i = 0; i < iterations; ++i) launch();
+  launch_runs(iterations);
   NP_CUDA_CHECK(cudaEventRecord(stop.get(), stream));
   return elapsed_ms(start, stop);
+}
+
+void Runner::run_batches(int64_t runs, const BatchCallback& on_batch) {
+  if (runs < 1)
+    throw Error("cuda backend: a batch needs at least one run, got " + std::to_string(runs));
+  context_->activate();
+  const cudaStream_t stream = context_->stream();
+  CudaEvent start[2], stop[2];
+  const LaunchSplit split = split_runs(runs, copies_);
+  enqueue_host_cover(split.replays + split.singles, stream);
+  for (int64_t b = 0;; ++b) {
+    const size_t now = static_cast<size_t>(b % 2);
+    NP_CUDA_CHECK(cudaEventRecord(start[now].get(), stream));
+    launch_runs(runs);
+    NP_CUDA_CHECK(cudaEventRecord(stop[now].get(), stream));
+    if (b == 0) continue;
+    // Waits for the previous batch only: this one stays queued while the host reports.
+    const size_t previous = 1 - now;
+    if (!on_batch(elapsed_ms(start[previous], stop[previous]))) {
+      NP_CUDA_CHECK(cudaEventSynchronize(stop[now].get()));
+      return;
+    }
+  }
 }
 
 int64_t Runner::run_for(double seconds) {
@@ -85,7 +147,7 @@ int64_t Runner::run_for(double seconds) {
   const auto begin = std::chrono::steady_clock::now();
   int64_t runs = 0;
   for (int64_t k = 0;; ++k) {
-    for (int64_t i = 0; i < batch; ++i) launch();
+    launch_runs(batch);
     runs += batch;
     NP_CUDA_CHECK(cudaEventRecord(done[k % 2].get(), stream));
     // Wait for the previous batch only: this one stays queued while the host checks the time.
