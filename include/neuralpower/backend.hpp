@@ -10,6 +10,7 @@
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/network.hpp"
+#include "neuralpower/trial_monitor.hpp"
 
 namespace np {
 
@@ -103,6 +104,9 @@ class Backend {
   // much as another chip would (the CPU's thread count), and the math mode.
   virtual std::string run_device_name(const RunSettings&) const { return device().name; }
   virtual std::string math_mode(const RunSettings&) const { return "strict"; }
+  // What tells a disturbed trial on this device (a preempted CPU thread, moved GPU clocks); a
+  // trial it reports is taken again. Null: no check.
+  virtual std::unique_ptr<TrialMonitor> trial_monitor(const RunSettings&) const { return nullptr; }
 };
 
 // What `neuralpower devices` prints about one backend: compiled in, devices found and why not.

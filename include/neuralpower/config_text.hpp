@@ -12,6 +12,14 @@ namespace np {
 // the network's batch and data type. Its features equal those of the layer in `net`.
 Network extract_layer(const Network& net, int id);
 
+// A one-layer network built from scratch: an input layer per sample shape (x0, x1, ...), then
+// one layer of `kind` with `attrs` reading all of them, shapes inferred (np::Error when they
+// are inconsistent). For configurations that come from no network: coverage grids, the
+// reference layers of a measurement run.
+Network one_layer_network(const std::string& name, int64_t batch, DataType dtype,
+                          const std::vector<Shape>& input_sample_shapes, LayerKind kind,
+                          LayerAttrs attrs);
+
 // Canonical text of the last layer of a one-layer network: kind, input shapes (batch
 // included), attributes and data type, e.g.
 //   "conv in=8x3x224x224 out=64 k=11x11 s=4x4 p=2,2,2,2 d=1x1 g=1 bias=1 fp32".

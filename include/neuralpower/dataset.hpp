@@ -13,6 +13,12 @@
 
 namespace np {
 
+// Where a row's layer ran: alone in a one-layer network (the sampling plan), or in place inside
+// a whole network run (`profile nets --layer-rows`: the network's layouts and caches).
+enum class Placement { isolated, in_network };
+std::string_view to_string(Placement placement);         // "isolated", "in-network"
+Placement placement_from_string(std::string_view name);  // throws np::Error naming it
+
 struct LayerMeasurement {
   LayerKind kind = LayerKind::conv;
   std::string config;          // the configuration, canonical text (resume key)
@@ -47,10 +53,20 @@ struct LayerMeasurement {
   std::optional<int64_t> graph_copies;  // copies of the layer in one replayed graph
   Platform platform;
   std::string date;  // ISO 8601, UTC
+  // The measurement protocol (docs/profiling.md, "A quiet measurement"); absent in datasets
+  // written before it, which read as isolated rows with nothing redone and no reference.
+  Placement placement = Placement::isolated;
+  int64_t trials_redone = 0;               // trials taken again because they were disturbed
+  std::optional<double> reference_ms;      // the reference conv, measured right after the row
+  std::optional<double> reference_mem_ms;  // the memory-bound reference, likewise
+  std::string scheduling;                  // how the measuring thread ran ("SCHED_FIFO cpu 1")
 };
 
 // Column names in file order.
 const std::vector<std::string>& dataset_columns();
+// The last columns of dataset_columns(), added with the measurement protocol: a file without
+// them (an older dataset) is read with their defaults.
+const std::vector<std::string>& protocol_columns();
 std::string dataset_header();                        // the header line, newline included
 std::string dataset_row(const LayerMeasurement& m);  // one CSV line, newline included
 

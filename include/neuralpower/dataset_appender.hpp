@@ -29,17 +29,28 @@ class DatasetAppender {
   DatasetAppender& operator=(const DatasetAppender&) = delete;
 
   const std::string& path() const { return path_; }
-  // Whether the file holds a row of this configuration.
+  // Whether an isolated row of `config` is in the file (the resume key of `profile layers`).
   bool contains(const std::string& config) const { return configs_.count(config) > 0; }
-  // Whether its last row stands: a resumed run skips it. Not when that row is one to measure
-  // again (retry_on_resume: an error, a failed power window); the new row then supersedes it.
+  // Whether its last isolated row stands: a resumed run skips it. Not when that row is one to
+  // measure again (retry_on_resume: an error, a failed power window); the new row then
+  // supersedes it.
   bool done(const std::string& config) const {
     return contains(config) && retry_.count(config) == 0;
   }
-  // Configurations whose last row is to be measured again.
+  // Configurations whose last isolated row is to be measured again.
   int64_t retries() const { return static_cast<int64_t>(retry_.size()); }
+  // Whether the in-network row of this layer of this network is in the file (`profile nets
+  // --layer-rows`): a configuration can occur in many networks, each its own row.
+  bool contains_in_network(const std::string& network, const std::string& layer,
+                           const std::string& config) const {
+    return in_network_.count(in_network_key(network, layer, config)) > 0;
+  }
   int64_t existing_rows() const { return existing_rows_; }
   const std::string& repair_note() const { return repair_note_; }
+  // The reference times recorded with the rows already in the file (rows without them left
+  // out): a resumed run holds its own reference against them.
+  const std::vector<double>& existing_reference_ms() const { return reference_ms_; }
+  const std::vector<double>& existing_reference_mem_ms() const { return reference_mem_ms_; }
   // Throws np::Error when rows already in the file were measured on another device, backend
   // or data type: a dataset holds one platform (train refuses mixtures).
   void check_platform(const Platform& platform) const;
@@ -49,14 +60,20 @@ class DatasetAppender {
   // Writes `text` at the end; on a failed write (a full disk) cuts the file back to its
   // previous length and says so.
   void append_whole(const std::string& text, const std::string& what);
+  static std::string in_network_key(const std::string& network, const std::string& layer,
+                                    const std::string& config) {
+    return network + '\n' + layer + '\n' + config;
+  }
 
   std::string path_;
   int fd_ = -1;
-  std::unordered_set<std::string> configs_;
-  std::unordered_set<std::string> retry_;
+  std::unordered_set<std::string> configs_;     // isolated rows
+  std::unordered_set<std::string> retry_;       // isolated rows to measure again
+  std::unordered_set<std::string> in_network_;  // in-network rows, in_network_key()
   int64_t existing_rows_ = 0;
   std::string repair_note_;
   std::vector<std::string> platforms_;  // platform_label() of the rows in the file
+  std::vector<double> reference_ms_, reference_mem_ms_;
 };
 
 }  // namespace np

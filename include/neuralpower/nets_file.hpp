@@ -20,11 +20,12 @@ struct MeasuredLayer {
   int id = 0;  // layer id in the network
   std::string name;
   LayerKind kind = LayerKind::conv;
-  double runtime_ms = 0;           // T_n: in place, inside the network run, one run
-  std::optional<double> power_w;   // P_n: a power window over the layer run alone
-  std::optional<double> window_s;  // length of that window
-  std::string algorithm;           // of the layer prepared alone (power window)
-  std::string note;                // why power is missing, when it is
+  double runtime_ms = 0;                     // T_n: in place, inside the network run, one run
+  std::optional<double> runtime_spread_pct;  // of T_n over the trials (absent in older files)
+  std::optional<double> power_w;             // P_n: a power window over the layer run alone
+  std::optional<double> window_s;            // length of that window
+  std::string algorithm;                     // of the layer prepared alone (power window)
+  std::string note;                          // why power is missing, when it is
 };
 
 struct MeasuredNetwork {
@@ -41,6 +42,11 @@ struct MeasuredNetwork {
   std::optional<double> energy_mj;  // E_total = P_avg x T_total, per run
   std::optional<double> window_s;
   std::vector<MeasuredLayer> layers;  // every non-input layer, in network order
+  // The measurement protocol (absent in older files): disturbed trials taken again, and the
+  // reference layers measured right after the network.
+  int64_t trials_redone = 0;
+  std::optional<double> reference_ms;
+  std::optional<double> reference_mem_ms;
 };
 
 struct MeterInfo {
@@ -58,6 +64,7 @@ struct MeasurementSettings {
   double min_trial_ms = 0;
   double power_window_s = 0;
   int threads = 0;
+  std::string scheduling;  // how the measuring thread ran (absent in older files)
 };
 
 struct NetsFile {

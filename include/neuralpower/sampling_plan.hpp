@@ -5,19 +5,23 @@
 //           paper's way of collecting data (section 3.3); the test networks and the modern
 //           held-out networks never feed the layer dataset unless asked;
 //   random  one-layer networks drawn from realistic ranges per layer kind, to fill the feature
-//           space between the zoo's layers.
+//           space between the zoo's layers;
+//   both    the two, and the coverage grids (coverage_layers.hpp) for the ranges neither
+//           reaches (a random plan alone is the N draws asked for, nothing more).
 //
 // Every configuration is a one-layer Network (input layers + the layer) built with the IR, so
 // its features come from named_features() exactly as at prediction time, and it is identified
 // by a canonical text (the dataset's `config` column, the resume key). Plans are deterministic
-// for a seed, de-duplicated by that text and shuffled with the seed, so that any prefix (a run
-// capped by count or cut short by its time budget) is a fair sample of the whole plan.
+// for a seed, de-duplicated by that text and put in a space-filling order (plan_order.hpp), so
+// that any prefix (a run capped by count or cut short by its time budget) covers every kind
+// and the range of its features.
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "neuralpower/network.hpp"
+#include "neuralpower/plan_order.hpp"
 #include "neuralpower/seed.hpp"
 
 namespace np {
@@ -56,6 +60,8 @@ struct PlanOptions {
   bool include_test_networks =
       false;                    // allows held-out networks in `networks`, adds them by default
   int64_t random_count = 1000;  // random configurations drawn (before the caps)
+  bool coverage = true;         // the coverage grids, in a `both` plan
+  PlanOrder order = PlanOrder::space_filling;
   uint64_t seed = kDefaultSeed;
   int64_t max_configs = 0;                      // 0: no cap
   int64_t max_tensor_bytes = int64_t{4} << 30;  // drop configurations above (0: no cap)

@@ -1,5 +1,6 @@
 // `neuralpower profile layers` and `neuralpower profile nets` (docs/profiling.md).
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -10,10 +11,13 @@
 #include "cli/network_options.hpp"
 #include "neuralpower/backend_registry.hpp"
 #include "neuralpower/clock_lock.hpp"
+#include "neuralpower/cost.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/load.hpp"
 #include "neuralpower/plan_csv.hpp"
 #include "neuralpower/profile_report.hpp"
+#include "neuralpower/quiet_thread.hpp"
+#include "neuralpower/sampling_plan.hpp"
 #include "neuralpower/spread_check.hpp"
 #include "neuralpower/table.hpp"
 #include "neuralpower/text_file.hpp"
@@ -101,6 +105,46 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
       ->capture_default_str();
 }
 
+// The measurement protocol both subcommands share (docs/profiling.md, "A quiet measurement"),
+// bound to QuietOptions, MeasureOptions and ReferenceOptions.
+void add_protocol_options(CLI::App& command, QuietOptions& quiet, MeasureOptions& measure,
+                          ReferenceOptions& reference) {
+  command.add_flag_callback(
+      "--no-realtime", [&quiet] { quiet.realtime = false; },
+      "do not run the measuring thread at real-time priority (SCHED_FIFO)");
+  command.add_flag_callback(
+      "--no-pin", [&quiet] { quiet.pin = false; },
+      "do not pin the measuring thread to the last CPUs");
+  command
+      .add_option("--max-trials-redone", measure.max_trials_redone,
+                  "disturbed trials (preempted, clocks moved) taken again per measurement")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  command.add_flag_callback(
+      "--no-reference", [&reference] { reference.enabled = false; },
+      "do not measure the reference layers between groups (no drift detection)");
+  command
+      .add_option("--reference-tolerance", reference.tolerance_pct,
+                  "percent the reference conv may move from the run's baseline")
+      ->check(CLI::Range(0.1, 1000.0))
+      ->capture_default_str();
+  command
+      .add_option("--reference-mem-tolerance", reference.mem_tolerance_pct,
+                  "percent the memory-bound reference (a large add) may move")
+      ->check(CLI::Range(0.1, 1000.0))
+      ->capture_default_str();
+  command
+      .add_option("--reference-retries", reference.retries,
+                  "after a drift: pauses and measurements of the reference before stopping")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  command
+      .add_option("--reference-pause", reference.pause_s,
+                  "seconds of pause before the reference is measured again")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+}
+
 // Power windows in groups (power_window.hpp), shared by layers and nets.
 void add_group_options(CLI::App& command, GroupOptions& groups) {
   command
@@ -140,6 +184,7 @@ constexpr int64_t kMaxRandomConfigs = 100000;
 
 struct LayersArguments {
   DeviceArguments device;
+  QuietOptions quiet;
   PlanOptions plan;
   ProfileLayersOptions options;
   std::optional<double> max_gflops;  // unset: the backend's default
@@ -197,6 +242,17 @@ int run_layers(LayersArguments& args) {
   args.plan.max_flops =
       args.max_gflops ? static_cast<int64_t>(*args.max_gflops * 1e9) : backend_cap;
   args.plan.dtype = args.options.run.dtype;
+  if (args.options.adaptive.share > 0) {
+    // Adaptive rounds choose from the whole plan: the count is the run's, not the plan's.
+    args.options.max_configs = args.plan.max_configs;
+    if (!args.plan_out.empty() || args.dry_run) {
+      throw Error("--adaptive chooses while measuring: it has no plan to list or write");
+    }
+    if (args.options.max_configs <= 0 && args.options.budget_seconds <= 0) {
+      throw Error("--adaptive needs --budget-seconds or --max-configs to share");
+    }
+    args.plan.max_configs = 0;
+  }
   const Plan plan = make_plan(args.plan);
   std::cerr << plan_summary(plan);
   if (!args.plan_out.empty()) {
@@ -214,53 +270,95 @@ int run_layers(LayersArguments& args) {
   report_clocks(clocks);
 
   StopSignals signals;
+  const QuietThread quiet(args.quiet, args.options.run.threads);
   ProfileLayersOptions options = args.options;
   options.clocks_locked = clocks.locked();
+  options.scheduling = quiet.description();
   options.log = &std::cerr;
   options.stop = &g_stop;
   const ProfileLayersResult r =
       profile_layers(*device->backend, *device->meter, plan.configs, out, options);
   std::cerr << profile_layers_summary(r, args.out, options.budget_seconds);
-  if (!r.device_lost.empty()) return 1;
+  if (!r.stopped.empty() || !r.device_lost.empty()) return 1;
   return r.interrupted ? kInterruptedExit : 0;
 }
 
 struct NetsArguments {
   DeviceArguments device;
+  QuietOptions quiet;
   ProfileNetsOptions options;
   ImportArguments import;
   std::vector<std::string> networks;
   std::vector<int64_t> batches;
   std::string out;
+  std::string layer_rows;  // in-network dataset rows
+  bool training_networks = false;
+  double max_network_gflops = 0;  // 0: no cap
 };
+
+// The nets file to add to: the one at `path` when it exists (a resumed run), else a new one.
+NetsFile nets_file_for(const std::string& path, const Backend& backend, const PowerMeter& meter,
+                       const ProfileNetsOptions& options, bool clocks_locked) {
+  NetsFile fresh = new_nets_file(backend, meter, options, clocks_locked);
+  if (!std::filesystem::exists(path)) return fresh;
+  NetsFile file = read_nets_file(path);
+  if (platform_label(file.platform) != platform_label(fresh.platform)) {
+    throw Error("'" + path + "' holds networks measured on " + platform_label(file.platform) +
+                ", this run is on " + platform_label(fresh.platform) + "; write to another --out");
+  }
+  std::cerr << path << ": " << file.networks.size()
+            << " networks already measured; those are kept and skipped\n";
+  return file;
+}
 
 int run_nets(const NetsArguments& args) {
   // The output and every network first: a typo or an unwritable --out fails before any
   // measuring.
   check_writable(args.out);
   std::vector<NamedNetwork> nets;
-  for (const auto& spec : args.networks) {
+  std::vector<std::string> specs = args.networks;
+  if (args.training_networks) {
+    for (const auto& name : default_training_networks()) specs.push_back(name);
+  }
+  int over_cap = 0;
+  for (const auto& spec : specs) {
     const std::vector<int64_t> batches =
         args.batches.empty() ? std::vector<int64_t>{0} : args.batches;
     for (int64_t batch : batches) {
       Network net = load_network(spec, args.import.import_options(batch));
       net.set_dtype(args.options.run.dtype);
+      if (args.max_network_gflops > 0 &&
+          static_cast<double>(network_cost(net).total.flops) > args.max_network_gflops * 1e9) {
+        ++over_cap;
+        continue;
+      }
       nets.emplace_back(spec, std::move(net));
     }
+  }
+  if (over_cap > 0) {
+    std::cerr << over_cap << " network and batch pairs over --max-network-gflops left out\n";
   }
   Device device = open_device(args.device);
   ClockLock clocks(*device.meter, args.device.lock_clocks);
   report_clocks(clocks);
 
-  NetsFile file = new_nets_file(*device.backend, *device.meter, args.options, clocks.locked());
-  StopSignals signals;
+  const QuietThread quiet(args.quiet, args.options.run.threads);
   ProfileNetsOptions options = args.options;
+  options.scheduling = quiet.description();
+  NetsFile file = nets_file_for(args.out, *device.backend, *device.meter, options, clocks.locked());
+  std::optional<DatasetAppender> rows;
+  if (!args.layer_rows.empty()) {
+    rows.emplace(args.layer_rows);
+    if (!rows->repair_note().empty()) std::cerr << rows->repair_note() << "\n";
+    options.layer_rows = &*rows;
+  }
+  StopSignals signals;
   options.log = &std::cerr;
   options.stop = &g_stop;
   const ProfileNetsResult r =
       profile_networks(*device.backend, *device.meter, nets, file, args.out, options);
   std::cerr << profile_nets_summary(r, nets.size(), args.out);
-  if (!r.device_lost.empty()) return 1;
+  if (!r.stopped.empty() || !r.device_lost.empty()) return 1;
   return r.interrupted ? kInterruptedExit : 0;
 }
 
@@ -277,6 +375,31 @@ std::string max_gflops_help() {
 
 void add_layers_options(CLI::App& layers, LayersArguments& la) {
   add_device_options(layers, la.device, la.options.measure, la.options.run);
+  add_protocol_options(layers, la.quiet, la.options.measure, la.options.reference);
+  layers
+      .add_option("--group", la.options.group_size,
+                  "configurations measured together, their trials interleaved")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  const std::map<std::string, PlanOrder> orders{{"space-filling", PlanOrder::space_filling},
+                                                {"shuffled", PlanOrder::shuffled}};
+  add_choice_option(layers, "--order", la.plan.order, orders,
+                    "order of the plan: every prefix covering every kind, or a seeded shuffle");
+  layers.add_flag_callback(
+      "--no-coverage", [&la] { la.plan.coverage = false; },
+      "leave the coverage grids (fc as conv, large kernels on tiny maps, long rows, many-operand "
+      "concat) out of a --plan both");
+  layers
+      .add_option("--adaptive", la.options.adaptive.share,
+                  "share of the run (--budget-seconds or --max-configs) spent where quick models "
+                  "err most (nn-Meter's adaptive sampling); 0: off")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  layers
+      .add_option("--adaptive-round", la.options.adaptive.round,
+                  "configurations chosen per adaptive round")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   add_group_options(layers, la.options.groups);
   layers
       .add_option("--power-seconds", la.options.power_seconds,
@@ -340,8 +463,25 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
 }
 
 void add_nets_options(CLI::App& nets, NetsArguments& na) {
-  nets.add_option("NET", na.networks, "zoo names or network files")->required();
+  nets.add_option("NET", na.networks, "zoo names or network files");
+  nets.parse_complete_callback([&na] {
+    if (na.networks.empty() && !na.training_networks) {
+      throw CLI::RequiredError("NET (a network, or --training-networks)");
+    }
+  });
   add_device_options(nets, na.device, na.options.measure, na.options.run);
+  add_protocol_options(nets, na.quiet, na.options.measure, na.options.reference);
+  nets.add_flag(
+      "--training-networks", na.training_networks,
+      "add every training network of the zoo (the default of profile layers --plan nets)");
+  nets.add_option("--layer-rows", na.layer_rows,
+                  "dataset CSV to append each layer's in-place time to, as in-network rows for "
+                  "train (resumes; held-out networks refused)");
+  nets.add_flag("--include-test-networks", na.options.include_test_networks,
+                "let held-out networks write --layer-rows");
+  nets.add_option("--max-network-gflops", na.max_network_gflops,
+                  "leave out network and batch pairs above this many GFLOP per run (0: none)")
+      ->check(CLI::NonNegativeNumber);
   nets.add_option("--out", na.out, "nets JSON to write")->required();
   nets.add_option("--batch", na.batches,
                   "batch sizes, comma-separated or repeated (default: each network's own)")

@@ -130,6 +130,28 @@ Network extract_layer(const Network& net, int id) {
   return one;
 }
 
+Network one_layer_network(const std::string& name, int64_t batch, DataType dtype,
+                          const std::vector<Shape>& input_sample_shapes, LayerKind kind,
+                          LayerAttrs attrs) {
+  Network one(name, batch, dtype);
+  Layer layer;
+  for (const Shape& sample : input_sample_shapes) {
+    Layer in;
+    in.name = "x" + std::to_string(layer.inputs.size());
+    in.kind = LayerKind::input;
+    in.op = "Input";
+    in.attrs = InputAttrs{sample};
+    layer.inputs.push_back(one.add(std::move(in)));
+  }
+  layer.name = std::string(to_string(kind));
+  layer.kind = kind;
+  layer.op = "generated";
+  layer.attrs = std::move(attrs);
+  one.add(std::move(layer));
+  one.infer_shapes();
+  return one;
+}
+
 std::string config_text(const Network& one) {
   if (one.size() < 2) throw Error("config_text: '" + one.name() + "' has no layer to run");
   const Layer& layer = one.layer(one.size() - 1);

@@ -5,6 +5,7 @@
 
 #include "neuralpower/config_text.hpp"
 #include "neuralpower/cost.hpp"
+#include "neuralpower/coverage_layers.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
 #include "neuralpower/load.hpp"
@@ -196,12 +197,17 @@ Plan make_plan(const PlanOptions& options) {
       kept += collector.offer(sampler.next(), "", "") ? 1 : 0;
     }
   }
-  // A seeded shuffle: any prefix of the plan is a fair sample of all of it.
+  if (options.kind == PlanKind::both && options.coverage) {
+    for (Network& one : coverage_layers(options.dtype)) collector.offer(std::move(one), "", "");
+  }
+  // A seeded shuffle (any prefix a fair sample of the whole), then, by default, the
+  // space-filling order, whose ties the shuffle breaks.
   std::mt19937_64 engine(options.seed ^ 0x9e3779b97f4a7c15ULL);
   for (size_t i = plan.configs.size(); i > 1; --i) {
     const size_t j = static_cast<size_t>(engine() % i);
     std::swap(plan.configs[i - 1], plan.configs[j]);
   }
+  if (options.order == PlanOrder::space_filling) space_filling_order(plan.configs);
   if (options.max_configs > 0 && static_cast<int64_t>(plan.configs.size()) > options.max_configs) {
     plan.beyond_max_configs = static_cast<int64_t>(plan.configs.size()) - options.max_configs;
     plan.configs.resize(static_cast<size_t>(options.max_configs));

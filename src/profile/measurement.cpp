@@ -8,6 +8,7 @@
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/measurement.hpp"
+#include "neuralpower/quiet_thread.hpp"
 #include "neuralpower/version.hpp"
 
 namespace np {
@@ -50,16 +51,63 @@ struct Trials {
   double spread = 0;
 };
 
-Trials run_trials(const Workload& w, int trials, int64_t iterations,
-                  const std::atomic<bool>* stop) {
-  Trials t;
-  for (int i = 0; i < trials; ++i) {
+// One workload while it is measured.
+struct Measuring {
+  const Workload* workload = nullptr;
+  int64_t iterations = 1;
+  double per_run_ms = 0;  // from the calibration
+  int redo_left = 0;
+  RuntimeStats stats;
+  Trials current, best;
+  std::exception_ptr failure;
+};
+
+// Warm-up (caches, clocks and lazily built kernels settle; at least one run, which also tells
+// how long one run takes), then enough iterations per trial that a trial lasts min_trial_ms,
+// checked once, since the first runs can be slower or faster than the steady state.
+void calibrate(Measuring& m, const MeasureOptions& options, const std::atomic<bool>* stop) {
+  const Workload& w = *m.workload;
+  double fastest = 0;
+  double spent_ms = 0;
+  for (int i = 0; i < std::max(options.warmup, 1); ++i) {
     check_stop(stop);
-    const int n = static_cast<int>(iterations);
-    t.per_run_ms.push_back(checked_ms(w.timed_runs(n), n) / static_cast<double>(n));
+    const double ms = checked_ms(w.timed_runs(1), 1);
+    fastest = i == 0 ? ms : std::min(fastest, ms);
+    spent_ms += ms;
+    if (spent_ms > options.max_warmup_s * 1e3) break;
   }
-  t.spread = spread_pct(t.per_run_ms);
-  return t;
+  auto iterations_for = [&](double per_run_ms) {
+    if (per_run_ms <= 0) return kMaxIterations;
+    return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(options.min_trial_ms / per_run_ms)),
+                               1, kMaxIterations);
+  };
+  m.per_run_ms = fastest;
+  m.iterations = iterations_for(fastest);
+  if (m.iterations > 1) {
+    check_stop(stop);
+    const int n = static_cast<int>(m.iterations);
+    const double ms = checked_ms(w.timed_runs(n), n);
+    m.per_run_ms = ms / n;
+    if (ms < 0.5 * options.min_trial_ms) m.iterations = iterations_for(ms / n);
+  }
+}
+
+// Warm runs before an interleaved trial: about a millisecond's worth, so that the caches hold
+// this workload again after the others ran, without doubling the cost of long runs.
+constexpr double kRewarmMs = 1.0;
+
+void take_trial(Measuring& m, bool interleaved, const std::atomic<bool>* stop) {
+  check_stop(stop);
+  const Workload& w = *m.workload;
+  const int n = static_cast<int>(m.iterations);
+  if (interleaved) {
+    const int warm = static_cast<int>(std::clamp<int64_t>(
+        m.per_run_ms > 0 ? static_cast<int64_t>(std::ceil(kRewarmMs / m.per_run_ms)) : n, 1, n));
+    checked_ms(w.timed_runs(warm), warm);
+  }
+  const double ms = monitored_trial([&] { return checked_ms(w.timed_runs(n), n); }, w.monitor,
+                                    m.redo_left, m.stats);
+  m.current.per_run_ms.push_back(ms / n);
 }
 
 // The energy counter as read at a known time.
@@ -80,6 +128,7 @@ class BackgroundRunner {
  public:
   explicit BackgroundRunner(const Workload& workload)
       : thread_([this, &workload] {
+          leave_quiet_scheduling();
           try {
             while (!done_.load()) iterations_ += workload.run_for(kChunkSeconds);
           } catch (...) {
@@ -148,48 +197,98 @@ Workload workload_of(PreparedNetwork& net) {
   return {[&net](int n) { return net.timed_runs(n); }, [&net](double s) { return net.run_for(s); }};
 }
 
-RuntimeStats measure_runtime(const Workload& w, const MeasureOptions& options,
-                             const std::atomic<bool>* stop) {
+double monitored_trial(const std::function<double()>& trial, TrialMonitor* monitor, int& redo_left,
+                       RuntimeStats& stats) {
+  for (;;) {
+    if (monitor) monitor->begin();
+    const double ms = trial();
+    const std::string reason = monitor ? monitor->end() : std::string();
+    if (reason.empty()) return ms;
+    stats.disturbance = reason;
+    if (redo_left > 0) {
+      --redo_left;
+      ++stats.trials_redone;
+      continue;
+    }
+    ++stats.trials_disturbed;
+    return ms;
+  }
+}
+
+std::vector<RuntimeResult> measure_runtimes(const std::vector<Workload>& workloads,
+                                            const MeasureOptions& options,
+                                            const std::atomic<bool>* stop) {
   if (options.trials < 1)
     throw Error("trials must be at least 1, got " + std::to_string(options.trials));
-  // Warm-up: caches, clocks and lazily built kernels settle. At least one run, which also
-  // tells how long one run takes.
-  double fastest = 0;
-  double spent_ms = 0;
-  for (int i = 0; i < std::max(options.warmup, 1); ++i) {
-    check_stop(stop);
-    const double ms = checked_ms(w.timed_runs(1), 1);
-    fastest = i == 0 ? ms : std::min(fastest, ms);
-    spent_ms += ms;
-    if (spent_ms > options.max_warmup_s * 1e3) break;
-  }
-  // Enough iterations per trial that a trial lasts min_trial_ms; checked once, since the
-  // first runs can be slower or faster than the steady state.
-  auto iterations_for = [&](double per_run_ms) {
-    if (per_run_ms <= 0) return kMaxIterations;
-    return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(options.min_trial_ms / per_run_ms)),
-                               1, kMaxIterations);
+  std::vector<Measuring> all(workloads.size());
+  const bool interleaved = workloads.size() > 1;
+  // Runs `body` for one workload, keeping its failure; an interruption ends everything.
+  auto guarded = [](Measuring& m, auto&& body) {
+    if (m.failure) return;
+    try {
+      body();
+    } catch (const Interrupted&) {
+      throw;
+    } catch (...) {
+      m.failure = std::current_exception();
+    }
   };
-  int64_t iterations = iterations_for(fastest);
-  if (iterations > 1) {
-    check_stop(stop);
-    const int n = static_cast<int>(iterations);
-    const double ms = checked_ms(w.timed_runs(n), n);
-    if (ms < 0.5 * options.min_trial_ms) iterations = iterations_for(ms / n);
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    all[i].workload = &workloads[i];
+    all[i].redo_left = std::max(options.max_trials_redone, 0);
+    guarded(all[i], [&] { calibrate(all[i], options, stop); });
   }
-  Trials best = run_trials(w, options.trials, iterations, stop);
-  if (best.spread > options.max_spread_pct && options.trials >= 4) {
-    // Something else was running or the clocks moved: take the trials once more and keep
-    // the steadier set (the spread recorded with the row says how steady it was).
-    Trials again = run_trials(w, options.trials, iterations, stop);
-    if (again.spread < best.spread) best = std::move(again);
+  // One set of trials for each of `which`, taken in turns.
+  auto run_set = [&](const std::vector<size_t>& which) {
+    for (size_t i : which) all[i].current = Trials{};
+    for (int t = 0; t < options.trials; ++t) {
+      for (size_t i : which) guarded(all[i], [&] { take_trial(all[i], interleaved, stop); });
+    }
+    for (size_t i : which) all[i].current.spread = spread_pct(all[i].current.per_run_ms);
+  };
+  std::vector<size_t> live;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].failure) live.push_back(i);
   }
-  RuntimeStats stats;
-  stats.median_ms = median(best.per_run_ms);
-  stats.spread_pct = best.spread;
-  stats.trials = options.trials;
-  stats.iterations_per_trial = iterations;
-  return stats;
+  run_set(live);
+  std::vector<size_t> unsteady;
+  for (size_t i : live) {
+    if (all[i].failure) continue;
+    all[i].best = std::move(all[i].current);
+    if (all[i].best.spread > options.max_spread_pct && options.trials >= 4) unsteady.push_back(i);
+  }
+  if (!unsteady.empty()) {
+    // Something else was running or the clocks moved: take the trials once more and keep the
+    // steadier set (the spread recorded with the row says how steady it was).
+    run_set(unsteady);
+    for (size_t i : unsteady) {
+      if (!all[i].failure && all[i].current.spread < all[i].best.spread) {
+        all[i].best = std::move(all[i].current);
+      }
+    }
+  }
+  std::vector<RuntimeResult> results(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    Measuring& m = all[i];
+    if (m.failure) {
+      results[i].failure = m.failure;
+      continue;
+    }
+    RuntimeStats& stats = results[i].stats;
+    stats = m.stats;
+    stats.median_ms = median(m.best.per_run_ms);
+    stats.spread_pct = m.best.spread;
+    stats.trials = options.trials;
+    stats.iterations_per_trial = m.iterations;
+  }
+  return results;
+}
+
+RuntimeStats measure_runtime(const Workload& w, const MeasureOptions& options,
+                             const std::atomic<bool>* stop) {
+  std::vector<RuntimeResult> results = measure_runtimes({w}, options, stop);
+  if (results[0].failure) std::rethrow_exception(results[0].failure);
+  return results[0].stats;
 }
 
 PowerWindow measure_energy_window(PowerMeter& meter, const std::function<int64_t(double)>& step,

@@ -1,16 +1,62 @@
-// `profile nets`: whole networks, end to end and layer by layer (paper section 4.2).
+// `profile nets`: whole networks, end to end and layer by layer (paper section 4.2), held
+// against the reference layers, with the layers as they run in place written as dataset rows.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <ostream>
 
+#include "neuralpower/config_text.hpp"
 #include "neuralpower/error.hpp"
+#include "neuralpower/features.hpp"
 #include "neuralpower/power_window.hpp"
 #include "neuralpower/profile_nets.hpp"
+#include "neuralpower/sampling_plan.hpp"
 #include "neuralpower/utc_time.hpp"
 #include "neuralpower/version.hpp"
 
 namespace np {
 namespace {
+
+// The per-layer trials: one timed_layers call per trial with as many iterations as a
+// whole-network trial, taken again when the monitor reports it disturbed.
+std::vector<std::vector<double>> layer_trials(PreparedNetwork& prepared, const Network& net,
+                                              const MeasuredNetwork& m, int64_t iterations,
+                                              const ProfileNetsOptions& options,
+                                              TrialMonitor* monitor, RuntimeStats& counts) {
+  std::vector<std::vector<double>> per_layer(m.layers.size());
+  int redo_left = std::max(options.measure.max_trials_redone, 0);
+  for (int trial = 0; trial < options.measure.trials; ++trial) {
+    std::vector<double> times;
+    monitored_trial(
+        [&] {
+          check_stop(options.stop);
+          times = prepared.timed_layers(static_cast<int>(iterations));
+          double sum = 0;
+          for (double t : times) sum += std::isfinite(t) ? t : 0;
+          return sum;
+        },
+        monitor, redo_left, counts);
+    if (times.size() != static_cast<size_t>(net.size())) {
+      throw Error("timed_layers returned " + std::to_string(times.size()) + " times for " +
+                  std::to_string(net.size()) + " layers");
+    }
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      const double t = times[static_cast<size_t>(m.layers[i].id)];
+      if (!std::isfinite(t) || t < 0) {
+        throw Error("timed_layers returned " + std::to_string(t) + " ms for layer '" +
+                    m.layers[i].name + "'");
+      }
+      per_layer[i].push_back(t);
+    }
+  }
+  return per_layer;
+}
+
+bool already_measured(const NetsFile& file, const std::string& spec, const Network& net) {
+  return std::any_of(file.networks.begin(), file.networks.end(), [&](const MeasuredNetwork& n) {
+    return !n.failed && n.spec == spec && n.network == net.name() && n.batch == net.batch();
+  });
+}
 
 // P_n of each layer run alone, in groups of aligned windows (power_window.hpp).
 void layer_power_in_groups(Backend& backend, PowerMeter& meter, const Network& net,
@@ -102,8 +148,10 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
     m.layers.push_back(std::move(l));
   }
   try {
+    const std::unique_ptr<TrialMonitor> monitor = backend.trial_monitor(options.run);
     auto prepared = backend.prepare_network(net, options.run);
-    const Workload workload = workload_of(*prepared);
+    Workload workload = workload_of(*prepared);
+    workload.monitor = monitor.get();
     const RuntimeStats stats = measure_runtime(workload, options.measure, options.stop);
     m.runtime_ms = stats.median_ms;
     m.runtime_spread_pct = stats.spread_pct;
@@ -111,29 +159,27 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
     m.trials = stats.trials;
     if (log) {
       *log << "  " << m.network << " batch " << m.batch << ": T_total " << stats.median_ms
-           << " ms +-" << stats.spread_pct << "%\n";
+           << " ms +-" << stats.spread_pct << "%";
+      if (stats.trials_redone > 0) *log << " (" << stats.trials_redone << " trials redone)";
+      *log << "\n";
     }
 
-    // Per layer, in place: as many iterations per call as a whole-network trial had.
-    std::vector<std::vector<double>> per_layer(m.layers.size());
-    for (int trial = 0; trial < options.measure.trials; ++trial) {
-      check_stop(options.stop);
-      const std::vector<double> times =
-          prepared->timed_layers(static_cast<int>(stats.iterations_per_trial));
-      if (times.size() != static_cast<size_t>(net.size())) {
-        throw Error("timed_layers returned " + std::to_string(times.size()) + " times for " +
-                    std::to_string(net.size()) + " layers");
-      }
-      for (size_t i = 0; i < m.layers.size(); ++i) {
-        const double t = times[static_cast<size_t>(m.layers[i].id)];
-        if (!std::isfinite(t) || t < 0) {
-          throw Error("timed_layers returned " + std::to_string(t) + " ms for layer '" +
-                      m.layers[i].name + "'");
-        }
-        per_layer[i].push_back(t);
-      }
+    // Per layer, in place.
+    RuntimeStats layer_counts;
+    const std::vector<std::vector<double>> per_layer = layer_trials(
+        *prepared, net, m, stats.iterations_per_trial, options, monitor.get(), layer_counts);
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      m.layers[i].runtime_ms = median(per_layer[i]);
+      m.layers[i].runtime_spread_pct = spread_pct(per_layer[i]);
     }
-    for (size_t i = 0; i < m.layers.size(); ++i) m.layers[i].runtime_ms = median(per_layer[i]);
+    m.trials_redone = stats.trials_redone + layer_counts.trials_redone;
+    if (log) {
+      double sum = 0;
+      for (const auto& l : m.layers) sum += l.runtime_ms;
+      *log << "  sum of T_n " << sum << " ms (T_total / sum " << stats.median_ms / sum << ")";
+      if (layer_counts.trials_redone > 0) *log << ", " << layer_counts.trials_redone << " redone";
+      *log << "\n";
+    }
 
     if (meter.available()) {
       try {
@@ -208,6 +254,40 @@ MeasuredNetwork profile_network(Backend& backend, PowerMeter& meter, const Netwo
   return m;
 }
 
+std::vector<LayerMeasurement> in_network_rows(const Network& net, const MeasuredNetwork& measured,
+                                              const Platform& platform,
+                                              const std::string& scheduling, int& skipped) {
+  std::vector<LayerMeasurement> rows;
+  if (measured.failed) return rows;
+  const std::string date = utc_now_iso8601();
+  for (const MeasuredLayer& l : measured.layers) {
+    if (!is_modelled_kind(l.kind) || !(l.runtime_ms > 0)) continue;
+    LayerMeasurement m;
+    try {
+      m.config = config_text(extract_layer(net, l.id));
+      m.features = named_features(net, l.id);
+    } catch (const Error&) {
+      ++skipped;
+      continue;
+    }
+    m.kind = l.kind;
+    m.source_network = net.name();
+    m.source_layer = l.name;
+    m.runtime_ms = l.runtime_ms;
+    m.runtime_spread_pct = l.runtime_spread_pct;
+    m.trials = measured.trials;
+    m.trials_redone = measured.trials_redone;
+    m.reference_ms = measured.reference_ms;
+    m.reference_mem_ms = measured.reference_mem_ms;
+    m.placement = Placement::in_network;
+    m.scheduling = scheduling;
+    m.platform = platform;
+    m.date = date;
+    rows.push_back(std::move(m));
+  }
+  return rows;
+}
+
 NetsFile new_nets_file(const Backend& backend, const PowerMeter& meter,
                        const ProfileNetsOptions& options, bool clocks_locked) {
   NetsFile file;
@@ -223,6 +303,7 @@ NetsFile new_nets_file(const Backend& backend, const PowerMeter& meter,
   file.settings.min_trial_ms = options.measure.min_trial_ms;
   file.settings.power_window_s = options.measure.power_window_s;
   file.settings.threads = options.run.threads;
+  file.settings.scheduling = options.scheduling;
   return file;
 }
 
@@ -232,6 +313,18 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
   Clock& clock = options.clock ? *options.clock : steady_clock();
   std::ostream* log = options.log;
   ProfileNetsResult result;
+  if (options.layer_rows && !options.include_test_networks) {
+    for (const auto& [spec, net] : nets) {
+      if (is_held_out_network(net.name())) {
+        throw Error("network '" + net.name() +
+                    "' is held out for evaluation and its layers never feed the dataset: "
+                    "measure it without --layer-rows, or pass --include-test-networks");
+      }
+    }
+  }
+  if (options.layer_rows) options.layer_rows->check_platform(file.platform);
+  if (options.scheduling.size() && log) *log << "measuring thread: " << options.scheduling << "\n";
+  std::optional<ReferenceLayers> reference;
   try {
     if (meter.available()) {
       const PowerWindow idle =
@@ -261,14 +354,72 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
       if (log) *log << "no power windows in groups: " << e.what() << "\n";
     }
   }
-  for (size_t i = 0; i < nets.size(); ++i) {
+  if (options.reference.enabled) {
+    try {
+      reference.emplace(backend, options.run, options.measure, options.reference, clock,
+                        options.stop, log);
+      reference->establish_baseline();
+    } catch (const Interrupted&) {
+      result.interrupted = result.before_first_network = true;
+      return result;
+    } catch (const Error& e) {
+      reference.reset();
+      if (log) *log << "no reference layers: " << e.what() << "\n";
+    }
+  }
+  for (size_t i = 0; i < nets.size() && result.stopped.empty(); ++i) {
     const auto& [spec, net] = nets[i];
     if (log) {
-      *log << "[" << i + 1 << "/" << nets.size() << "] " << net.name() << " batch " << net.batch()
-           << "\n";
+      *log << "[" << i + 1 << "/" << nets.size() << "] " << net.name() << " batch " << net.batch();
     }
+    if (already_measured(file, spec, net)) {
+      if (log) *log << ": already in " << path << "\n";
+      ++result.skipped;
+      continue;
+    }
+    if (log) *log << "\n";
     try {
-      file.networks.push_back(profile_network(backend, meter, net, spec, run, period_s));
+      std::optional<MeasuredNetwork> accepted;
+      for (int attempt = 0; !accepted; ++attempt) {
+        MeasuredNetwork m = profile_network(backend, meter, net, spec, run, period_s);
+        if (!reference || m.failed) {
+          accepted = std::move(m);
+          break;
+        }
+        const ReferenceTimes times = reference->measure();
+        std::string drift = reference->drift(times);
+        if (drift.empty()) {
+          m.reference_ms = times.conv_ms;
+          m.reference_mem_ms = times.mem_ms;
+          accepted = std::move(m);
+          break;
+        }
+        if (attempt < options.reference.retries) reference->settle(drift);
+        if (!drift.empty()) {
+          result.stopped = drift + " after " + net.name() + " batch " +
+                           std::to_string(net.batch()) +
+                           ", and not back: stopping (the networks saved so far are good; the "
+                           "same command resumes when the machine is back in its state)";
+          break;
+        }
+        ++result.networks_remeasured;
+        if (log) *log << "  the reference is back: measuring " << net.name() << " again\n";
+      }
+      if (!accepted) break;
+      if (options.layer_rows) {
+        int skipped = 0;
+        for (const auto& row :
+             in_network_rows(net, *accepted, file.platform, options.scheduling, skipped)) {
+          if (options.layer_rows->contains_in_network(row.source_network, row.source_layer,
+                                                      row.config)) {
+            continue;
+          }
+          options.layer_rows->append(row);
+          ++result.rows_written;
+        }
+        if (skipped > 0 && log) *log << "  " << skipped << " layers have no dataset row\n";
+      }
+      file.networks.push_back(std::move(*accepted));
     } catch (const Interrupted&) {
       if (!file.networks.empty()) save_nets_file(file, path);
       result.interrupted = true;

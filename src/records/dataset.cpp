@@ -50,6 +50,9 @@ const std::vector<std::string> kTrailing{"status",
                                          "tool_version",
                                          "clocks_locked",
                                          "date"};
+// Optional on reading: datasets written before the measurement protocol lack them.
+const std::vector<std::string> kProtocol{"placement", "trials_redone", "reference_ms",
+                                         "reference_mem_ms", "scheduling"};
 
 std::string number(double v) {
   char buffer[32];
@@ -168,10 +171,30 @@ struct CellReader {
 
 }  // namespace
 
+std::string_view to_string(Placement placement) {
+  switch (placement) {
+    case Placement::isolated:
+      return "isolated";
+    case Placement::in_network:
+      return "in-network";
+  }
+  return "?";
+}
+
+Placement placement_from_string(std::string_view name) {
+  if (name == "isolated") return Placement::isolated;
+  if (name == "in-network") return Placement::in_network;
+  throw Error("unknown placement '" + std::string(name) + "' (isolated or in-network)");
+}
+
 const std::vector<std::string>& dataset_columns_added_later() {
-  static const std::vector<std::string> columns{
-      "sm_clock_min_mhz",  "sm_clock_max_mhz", "throttle_ms", "window_periods",
-      "counter_period_ms", "power_status",     "math_type",   "graph_copies"};
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> all{"sm_clock_min_mhz", "sm_clock_max_mhz",  "throttle_ms",
+                                 "window_periods",   "counter_period_ms", "power_status",
+                                 "math_type",        "graph_copies"};
+    all.insert(all.end(), kProtocol.begin(), kProtocol.end());
+    return all;
+  }();
   return columns;
 }
 
@@ -186,10 +209,13 @@ const std::vector<std::string>& dataset_columns() {
     std::vector<std::string> all = kLeading;
     for (const auto& name : all_feature_names()) all.push_back("f_" + name);
     all.insert(all.end(), kTrailing.begin(), kTrailing.end());
+    all.insert(all.end(), kProtocol.begin(), kProtocol.end());
     return all;
   }();
   return columns;
 }
+
+const std::vector<std::string>& protocol_columns() { return kProtocol; }
 
 std::string dataset_header() {
   std::string line;
@@ -238,7 +264,12 @@ std::string dataset_row(const LayerMeasurement& m) {
                                           p.library_version,
                                           p.tool_version,
                                           p.clocks_locked,
-                                          m.date};
+                                          m.date,
+                                          std::string(to_string(m.placement)),
+                                          std::to_string(m.trials_redone),
+                                          optional_number(m.reference_ms),
+                                          optional_number(m.reference_mem_ms),
+                                          m.scheduling};
   cells.insert(cells.end(), trailing.begin(), trailing.end());
   for (const auto& cell : cells) {
     if (cell.find_first_of("\n\r") != std::string::npos) {
@@ -271,7 +302,8 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
   }
 
   // Every row in file order: a measurement (none for a failed row), whether a resumed run
-  // measures it again, and whether a later row of its configuration replaced it.
+  // measures it again, and whether a later row of its configuration (in-network: of its layer
+  // of its network) replaced it.
   struct Entry {
     std::optional<LayerMeasurement> row;
     bool retried = false;
@@ -286,11 +318,16 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     if (status != "ok" && status != "failed") {
       throw Error(csv.where() + ": column 'status': '" + status + "' is neither ok nor failed");
     }
-    const std::string config = r.text(at["config"]);
-    if (const auto it = last_of.find(config); it != last_of.end() && entries[it->second].retried) {
+    // An isolated row is keyed by its configuration, an in-network one also by its network and
+    // layer (DatasetAppender's resume keys).
+    std::string key = r.text(at["config"]);
+    if (r.text(at["placement"]) == to_string(Placement::in_network)) {
+      key = r.text(at["source_network"]) + '\n' + r.text(at["source_layer"]) + '\n' + key;
+    }
+    if (const auto it = last_of.find(key); it != last_of.end() && entries[it->second].retried) {
       entries[it->second].current = false;
     }
-    last_of[config] = entries.size();
+    last_of[key] = entries.size();
     const bool retried =
         retry_on_resume(status, r.text(at["failure_reason"]), r.text(at["power_status"]));
     if (status == "failed") {
@@ -341,6 +378,21 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
     p.tool_version = r.text(at["tool_version"]);
     p.clocks_locked = r.text(at["clocks_locked"]);
     m.date = r.text(at["date"]);
+    if (at.count("placement") && !r.text(at["placement"]).empty()) {
+      try {
+        m.placement = placement_from_string(r.text(at["placement"]));
+      } catch (const Error& e) {
+        throw Error(csv.where() + ": column 'placement': " + e.what());
+      }
+    }
+    if (at.count("trials_redone")) {
+      m.trials_redone = static_cast<int64_t>(r.optional_number(at["trials_redone"]).value_or(0));
+    }
+    if (at.count("reference_ms")) m.reference_ms = r.optional_number(at["reference_ms"]);
+    if (at.count("reference_mem_ms")) {
+      m.reference_mem_ms = r.optional_number(at["reference_mem_ms"]);
+    }
+    if (at.count("scheduling")) m.scheduling = r.text(at["scheduling"]);
     if (!m.runtime_ms) {
       throw Error(csv.where() + ": column 'runtime_ms': empty in a row marked ok");
     }

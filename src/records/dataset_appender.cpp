@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "neuralpower/csv.hpp"
@@ -137,19 +138,37 @@ DatasetAppender::DatasetAppender(const std::string& path) : path_(path) {
     const size_t device = column_index("device");
     const size_t backend = column_index("backend");
     const size_t dtype = column_index("dtype");
+    const size_t placement = column_index("placement");
+    const size_t source_network = column_index("source_network");
+    const size_t source_layer = column_index("source_layer");
+    const size_t reference = column_index("reference_ms");
+    const size_t reference_mem = column_index("reference_mem_ms");
     const size_t status = column_index("status");
     const size_t failure = column_index("failure_reason");
     const size_t power = column_index("power_status");
+    auto number_in = [](const std::string& cell, std::vector<double>& into) {
+      if (cell.empty()) return;
+      char* end = nullptr;
+      const double v = std::strtod(cell.c_str(), &end);
+      if (end == cell.c_str() + cell.size() && v > 0) into.push_back(v);
+    };
     CsvReader rows(text, path, "empty dataset (no header)");
     while (rows.next()) {
       const auto& cells = rows.cells();
-      configs_.insert(cells[config]);
-      if (retry_on_resume(cells[status], cells[failure], cells[power])) {
-        retry_.insert(cells[config]);
+      if (cells[placement] == to_string(Placement::in_network)) {
+        in_network_.insert(
+            in_network_key(cells[source_network], cells[source_layer], cells[config]));
       } else {
-        retry_.erase(cells[config]);
+        configs_.insert(cells[config]);
+        if (retry_on_resume(cells[status], cells[failure], cells[power])) {
+          retry_.insert(cells[config]);
+        } else {
+          retry_.erase(cells[config]);
+        }
       }
       ++existing_rows_;
+      number_in(cells[reference], reference_ms_);
+      number_in(cells[reference_mem], reference_mem_ms_);
       Platform p;
       p.device = cells[device];
       p.backend = cells[backend];
@@ -198,8 +217,12 @@ void DatasetAppender::append_whole(const std::string& text, const std::string& w
 void DatasetAppender::append(const LayerMeasurement& row) {
   const std::string line = dataset_row(row);  // throws before anything is written
   append_whole(line, "a row");
-  configs_.insert(row.config);
-  retry_.erase(row.config);  // measured again in this run: not retried twice
+  if (row.placement == Placement::in_network) {
+    in_network_.insert(in_network_key(row.source_network, row.source_layer, row.config));
+  } else {
+    configs_.insert(row.config);
+    retry_.erase(row.config);  // measured again in this run: not retried twice
+  }
   ++existing_rows_;
 }
 

@@ -21,6 +21,7 @@ Json layer_json(const MeasuredLayer& l) {
           {"name", l.name},
           {"kind", to_string(l.kind)},
           {"runtime_ms", l.runtime_ms},
+          {"runtime_spread_pct", optional_json(l.runtime_spread_pct)},
           {"power_w", optional_json(l.power_w)},
           {"energy_mj", l.power_w ? Json(*l.power_w * l.runtime_ms) : Json(nullptr)},
           {"window_s", optional_json(l.window_s)},
@@ -41,6 +42,7 @@ MeasuredLayer layer_from(ObjectReader r) {
   if (!std::isfinite(l.runtime_ms) || l.runtime_ms < 0) {
     throw Error("key '" + r.name("runtime_ms") + "' must be a non-negative number");
   }
+  if (r.has("runtime_spread_pct")) l.runtime_spread_pct = r.number_or_null("runtime_spread_pct");
   l.power_w = r.number_or_null("power_w");
   l.window_s = r.number_or_null("window_s");
   l.algorithm = r.get<std::string>("algorithm");
@@ -63,6 +65,9 @@ Json network_json(const MeasuredNetwork& n) {
           {"power_w", optional_json(n.power_w)},
           {"energy_mj", optional_json(n.energy_mj)},
           {"window_s", optional_json(n.window_s)},
+          {"trials_redone", n.trials_redone},
+          {"reference_ms", optional_json(n.reference_ms)},
+          {"reference_mem_ms", optional_json(n.reference_mem_ms)},
           {"layers", layers}};
 }
 
@@ -86,6 +91,9 @@ MeasuredNetwork network_from(ObjectReader r) {
   n.power_w = r.number_or_null("power_w");
   n.energy_mj = r.number_or_null("energy_mj");
   n.window_s = r.number_or_null("window_s");
+  n.trials_redone = r.int_or("trials_redone", 0);
+  if (r.has("reference_ms")) n.reference_ms = r.number_or_null("reference_ms");
+  if (r.has("reference_mem_ms")) n.reference_mem_ms = r.number_or_null("reference_mem_ms");
   for (ObjectReader layer : r.objects("layers")) n.layers.push_back(layer_from(layer));
   return n;
 }
@@ -111,7 +119,8 @@ std::string write_nets_file(const NetsFile& file) {
                    {"warmup", file.settings.warmup},
                    {"min_trial_ms", file.settings.min_trial_ms},
                    {"power_window_s", file.settings.power_window_s},
-                   {"threads", file.settings.threads}}},
+                   {"threads", file.settings.threads},
+                   {"scheduling", file.settings.scheduling}}},
                  {"networks", networks}};
   return doc.dump(2) + "\n";
 }
@@ -147,6 +156,7 @@ NetsFile parse_nets_file(const std::string& text, const std::string& display_nam
     file.settings.min_trial_ms = settings.get<double>("min_trial_ms");
     file.settings.power_window_s = settings.get<double>("power_window_s");
     file.settings.threads = settings.get<int>("threads");
+    file.settings.scheduling = settings.optional_string("scheduling").value_or("");
     for (ObjectReader network : r.objects("networks")) {
       file.networks.push_back(network_from(network));
     }

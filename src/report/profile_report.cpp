@@ -57,6 +57,7 @@ std::string profile_layers_summary(const ProfileLayersResult& r, const std::stri
   text << "wrote " << r.measured << " rows to " << out << " (" << r.failed << " failed), "
        << r.already_done << " were there already"
        << (r.power_measured ? "" : "; runtime only, no power") << "\n";
+  if (r.adaptive > 0) text << r.adaptive << " of them chosen by adaptive sampling\n";
   if (r.power_measured) {
     text << r.power_rows << " rows with power";
     if (r.counter) text << " (energy counter period " << r.counter->period_s * 1e3 << " ms)";
@@ -66,10 +67,18 @@ std::string profile_layers_summary(const ProfileLayersResult& r, const std::stri
     text << r.retried << " configurations measured again (an error or a failed power window "
          << "before)\n";
   }
+  if (r.reference) {
+    text << "reference: conv " << fixed(r.reference->conv_ms, 3) << " ms, add "
+         << fixed(r.reference->mem_ms, 3) << " ms; " << r.trials_redone
+         << " disturbed trials redone, " << r.groups_remeasured
+         << " groups measured again after a drift\n";
+  }
   if (!r.device_lost.empty()) {
     text << "device lost: " << r.device_lost << "\n"
          << "stopped: " << r.remaining
          << " configurations not measured (no rows written for them); a new process resumes\n";
+  } else if (!r.stopped.empty()) {
+    text << "stopped: " << r.stopped << "; " << r.remaining << " configurations not measured\n";
   } else if (r.interrupted) {
     text << "interrupted: " << r.remaining
          << " configurations not measured; the same command resumes\n";
@@ -85,16 +94,28 @@ std::string profile_nets_summary(const ProfileNetsResult& r, size_t planned,
   if (r.before_first_network) {
     return "interrupted before any network was measured; nothing written\n";
   }
+  std::string rows;
+  if (r.rows_written > 0)
+    rows = std::to_string(r.rows_written) + " in-network layer rows written\n";
+  if (r.networks_remeasured > 0) {
+    rows += std::to_string(r.networks_remeasured) + " networks measured again after a drift\n";
+  }
   if (!r.device_lost.empty()) {
     return "device lost: " + r.device_lost + "\nstopped: " + std::to_string(r.written) + " of " +
-           std::to_string(planned) + " measurements written to " + out + "\n";
+           std::to_string(planned) + " measurements written to " + out + "\n" + rows;
+  }
+  if (!r.stopped.empty()) {
+    return "stopped: " + r.stopped + "; " + std::to_string(r.written) + " of " +
+           std::to_string(planned) + " measurements in " + out + "\n" + rows;
   }
   if (r.interrupted) {
     return "interrupted: " + std::to_string(r.written) + " of " + std::to_string(planned) +
-           " measurements written to " + out + "\n";
+           " measurements written to " + out + "\n" + rows;
   }
   return "wrote " + out + ": " + std::to_string(r.written) + " measurements" +
-         (r.failed ? " (" + std::to_string(r.failed) + " failed)" : std::string()) + "\n";
+         (r.failed ? " (" + std::to_string(r.failed) + " failed)" : std::string()) +
+         (r.skipped ? ", " + std::to_string(r.skipped) + " already there" : std::string()) + "\n" +
+         rows;
 }
 
 std::string counter_period_line(const std::string& meter, const CounterPeriod& period) {

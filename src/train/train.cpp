@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <utility>
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
@@ -132,18 +133,25 @@ double rmspe(const std::vector<double>& predicted, const Eigen::VectorXd& y) {
 // Leave-one-network-out: for each source network, fit on every other row (random rows always
 // stay in) and compare the summed predictions of its rows with their summed times. Returns the
 // RMS over networks of the relative error, percent; NaN with fewer than 2 networks.
-double network_error(const Candidate& c, const KindRows& rows) {
+// NaN (no network error: the caller falls back to K-fold) when fewer than two networks name
+// rows, or when holding one out leaves fewer rows than a model needs (`min_train_rows`).
+double network_error(const Candidate& c, const KindRows& rows, size_t min_train_rows) {
   std::set<std::string> networks;
   for (const auto& n : rows.network) {
     if (!n.empty()) networks.insert(n);
   }
   if (networks.size() < 2) return kNaN;
-  double sum = 0;
+  std::vector<std::pair<std::vector<Eigen::Index>, std::vector<Eigen::Index>>> splits;
   for (const auto& held : networks) {
     std::vector<Eigen::Index> train, test;
     for (size_t i = 0; i < rows.network.size(); ++i) {
       (rows.network[i] == held ? test : train).push_back(static_cast<Eigen::Index>(i));
     }
+    if (train.size() < min_train_rows) return kNaN;
+    splits.emplace_back(std::move(train), std::move(test));
+  }
+  double sum = 0;
+  for (const auto& [train, test] : splits) {
     const std::vector<double> p = c.fit_predict(train, test);
     double predicted = 0, measured = 0;
     for (size_t i = 0; i < test.size(); ++i) {
@@ -245,13 +253,14 @@ void choose_runtime_form(LayerKind kind, const std::vector<const LayerMeasuremen
         return out;
       }};
 
+  const size_t min_train_rows = std::max<size_t>(2, options.min_rows);
   std::vector<CandidateSummary> summaries{
-      {polynomial.name, runtime.cv_rmspe, network_error(polynomial, rows), false}};
+      {polynomial.name, runtime.cv_rmspe, network_error(polynomial, rows, min_train_rows), false}};
   std::vector<std::vector<double>> held_out(3);
   for (const Candidate* c : {&roofline, &corrected}) {
     held_out[summaries.size()] = kfold_predictions(*c, y.size(), options.folds, options.seed);
-    summaries.push_back(
-        {c->name, rmspe(held_out[summaries.size()], data.target), network_error(*c, rows), false});
+    summaries.push_back({c->name, rmspe(held_out[summaries.size()], data.target),
+                         network_error(*c, rows, min_train_rows), false});
   }
   bool by_networks = true;
   for (const auto& c : summaries) by_networks = by_networks && std::isfinite(c.network_error);

@@ -19,10 +19,19 @@ using test::TempPath;
 
 // A plan of about 50 small configurations: lenet at three batches and random ones kept tiny.
 std::vector<std::string> plan_args() {
-  return {"profile",      "layers", "--backend",        "cpu",   "--plan",   "both",
-          "--networks",   "lenet",  "--batches",        "1,2,4", "--random", "30",
-          "--max-gflops", "0.05",   "--max-tensor-mib", "8",     "--trials", "3",
-          "--warmup",     "1",      "--min-trial-ms",   "2",     "--seed",   "7"};
+  return {"profile",          "layers",
+          "--backend",        "cpu",
+          "--plan",           "both",
+          "--networks",       "lenet",
+          "--batches",        "1,2,4",
+          "--random",         "30",
+          "--max-gflops",     "0.05",
+          "--max-tensor-mib", "8",
+          "--trials",         "3",
+          "--warmup",         "1",
+          "--min-trial-ms",   "2",
+          "--seed",           "7",
+          "--no-coverage",    "--no-reference"};
 }
 
 std::string join_args(const std::vector<std::string>& args) {

@@ -35,7 +35,8 @@ TEST(CpuEndToEnd, ProfileTrainPredictEvaluate) {
   const auto layers = test::run_cli(
       "profile layers --backend cpu --out " + data.str() +
       " --plan both --networks lenet,alexnet-2012 --batches 1,2,4,8 --random 30 --trials 5"
-      " --warmup 2 --max-gflops 2 --max-tensor-mib 256 --budget-seconds 30 --seed 11");
+      " --warmup 2 --max-gflops 2 --max-tensor-mib 256 --budget-seconds 30 --seed 11"
+      " --no-reference");
   ASSERT_EQ(layers.exit_code, 0) << layers.out;
   const Dataset dataset = read_dataset(data.str());
   ASSERT_GT(dataset.rows.size(), 30u) << layers.out;
@@ -57,10 +58,10 @@ TEST(CpuEndToEnd, ProfileTrainPredictEvaluate) {
 
   // 3. Measure two held-out networks end to end and layer by layer.
   const auto nets_nin = test::run_cli("profile nets nin --batch 2 --backend cpu --out " +
-                                      nin.str() + " --trials 5 --warmup 1");
+                                      nin.str() + " --trials 5 --warmup 1 --no-reference");
   ASSERT_EQ(nets_nin.exit_code, 0) << nets_nin.out;
   const auto nets_vgg = test::run_cli("profile nets vgg-16 --batch 1 --backend cpu --out " +
-                                      vgg.str() + " --trials 3 --warmup 1");
+                                      vgg.str() + " --trials 3 --warmup 1 --no-reference");
   ASSERT_EQ(nets_vgg.exit_code, 0) << nets_vgg.out;
   for (const auto* path : {&nin, &vgg}) {
     const NetsFile file = read_nets_file(path->str());

@@ -216,14 +216,18 @@ class RealTimeMeter final : public PowerMeter {
 
 // A layer that takes `ms_per_run` per run: timed_runs reports it without waiting (tests stay
 // fast), run_for really waits (power windows run in real time) unless a SimDevice is given.
+// `slowdown`, when given, multiplies every time: the machine's state (a drift of the reference
+// layers, a slow spell).
 class FakeLayer final : public PreparedLayer {
  public:
-  FakeLayer(double ms_per_run, std::function<void()> on_run, SimDevice* sim)
-      : ms_(ms_per_run), on_run_(std::move(on_run)), sim_(sim) {}
+  FakeLayer(double ms_per_run, std::function<void()> on_run, SimDevice* sim,
+            const double* slowdown = nullptr)
+      : ms_(ms_per_run), on_run_(std::move(on_run)), sim_(sim), slowdown_(slowdown) {}
   double timed_runs(int iterations) override {
     if (on_run_) on_run_();
-    if (sim_) sim_->busy(ms_ * iterations / 1e3);
-    return ms_ * iterations;
+    const double ms = ms_ * (slowdown_ ? *slowdown_ : 1.0);
+    if (sim_) sim_->busy(ms * iterations / 1e3);
+    return ms * iterations;
   }
   int64_t run_for(double seconds) override {
     const auto n = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(seconds * 1e3 / ms_)));
@@ -255,6 +259,19 @@ class FakeLayer final : public PreparedLayer {
   double ms_;
   std::function<void()> on_run_;
   SimDevice* sim_;
+  const double* slowdown_;
+};
+
+// A trial monitor that asks `disturbed` after each trial (empty: the trial was fine).
+class FakeMonitor final : public TrialMonitor {
+ public:
+  explicit FakeMonitor(std::function<std::string()> disturbed) : disturbed_(std::move(disturbed)) {}
+  void begin() override { ++begun; }
+  std::string end() override { return disturbed_ ? disturbed_() : std::string(); }
+  int begun = 0;
+
+ private:
+  std::function<std::string()> disturbed_;
 };
 
 // Runtime from the layer's FLOPs and bytes on a made-up roofline device, so that rows differ.
@@ -265,19 +282,26 @@ inline double fake_runtime_ms(const Network& net, int id) {
 
 class FakeNetwork final : public PreparedNetwork {
  public:
-  explicit FakeNetwork(std::vector<double> layer_ms) : layer_ms_(std::move(layer_ms)) {
+  explicit FakeNetwork(std::vector<double> layer_ms, const double* slowdown = nullptr)
+      : layer_ms_(std::move(layer_ms)), slowdown_(slowdown) {
     for (double ms : layer_ms_) total_ += ms;
   }
-  double timed_runs(int iterations) override { return total_ * iterations * 1.02; }
+  double timed_runs(int iterations) override { return total_ * iterations * 1.02 * factor(); }
   int64_t run_for(double seconds) override {
     const auto n = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(seconds * 1e3 / total_)));
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(n * total_));
     return n;
   }
-  std::vector<double> timed_layers(int) override { return layer_ms_; }
+  std::vector<double> timed_layers(int) override {
+    std::vector<double> ms = layer_ms_;
+    for (double& t : ms) t *= factor();
+    return ms;
+  }
 
  private:
+  double factor() const { return slowdown_ ? *slowdown_ : 1.0; }
   std::vector<double> layer_ms_;
+  const double* slowdown_;
   double total_ = 0;
 };
 
@@ -297,17 +321,24 @@ class FakeBackend final : public Backend {
     if (element_count(layer.output_shape) > max_output_elements) {
       throw DeviceOutOfMemory("output of " + shape_to_string(layer.output_shape));
     }
-    return std::make_unique<FakeLayer>(fake_runtime_ms(net, layer_id), on_run, sim);
+    const double ms = runtime ? runtime(net, layer_id) : fake_runtime_ms(net, layer_id);
+    return std::make_unique<FakeLayer>(ms, on_run, sim, &slowdown);
+  }
+  std::unique_ptr<TrialMonitor> trial_monitor(const RunSettings&) const override {
+    if (!disturbed) return nullptr;
+    return std::make_unique<FakeMonitor>(disturbed);
   }
   std::unique_ptr<PreparedNetwork> prepare_network(const Network& net,
                                                    const RunSettings&) override {
+    ++prepared_networks;
+    if (on_prepare_network) on_prepare_network();
     std::vector<double> ms(static_cast<size_t>(net.size()), 0.0);
     for (int id = 0; id < net.size(); ++id) {
       const LayerKind kind = net.layer(id).kind;
       if (kind != LayerKind::input && !is_zero_cost(kind))
         ms[static_cast<size_t>(id)] = fake_runtime_ms(net, id);
     }
-    return std::make_unique<FakeNetwork>(ms);
+    return std::make_unique<FakeNetwork>(ms, &slowdown);
   }
 
   std::set<LayerKind> unsupported;
@@ -316,6 +347,11 @@ class FakeBackend final : public Backend {
   std::function<void()> on_run;
   SimDevice* sim = nullptr;
   int prepared = 0;
+  std::function<void()> on_prepare_network;
+  int prepared_networks = 0;
+  double slowdown = 1.0;                               // multiplies every layer time from now on
+  std::function<double(const Network&, int)> runtime;  // null: fake_runtime_ms
+  std::function<std::string()> disturbed;  // the trial monitor's verdict; null: no monitor
 };
 
 }  // namespace np::test

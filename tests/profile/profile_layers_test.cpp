@@ -213,7 +213,8 @@ TEST(ProfileLayers, ASecondRunResumesAndWritesNothingTwice) {
   const ProfileLayersResult r = profile_layers(backend, *meter, plan.configs, out, options);
   EXPECT_EQ(r.already_done, static_cast<int64_t>(plan.configs.size() / 2));
   EXPECT_EQ(r.measured, static_cast<int64_t>(plan.configs.size() - plan.configs.size() / 2));
-  EXPECT_EQ(backend.prepared, r.measured);  // done ones are not even prepared
+  // Done ones are not even prepared; the two reference layers are, once per run.
+  EXPECT_EQ(backend.prepared, r.measured + 2);
   EXPECT_EQ(read_file(path.str()).substr(0, after_first.size()), after_first);
   EXPECT_EQ(configs_in(path.str()), configs_of(plan));
 }
@@ -271,6 +272,8 @@ TEST(ProfileLayers, AStopAbandonsTheCurrentConfigurationWithoutAPartialRow) {
   auto meter = make_null_power_meter("none");
   ProfileLayersOptions options;
   options.stop = &stop;
+  options.group_size = 1;  // one configuration at a time, no reference layers
+  options.reference.enabled = false;
   {
     DatasetAppender out(path.str());
     const ProfileLayersResult r = profile_layers(backend, *meter, plan.configs, out, options);
@@ -299,6 +302,8 @@ TEST(ProfileLayers, TheTimeBudgetStopsCleanly) {
   options.measure.warmup = 1;
   options.budget_seconds = 0.3;
   options.clock = &clock;
+  options.group_size = 1;  // one configuration at a time, no reference layers
+  options.reference.enabled = false;
   DatasetAppender out(path.str());
   const ProfileLayersResult r = profile_layers(backend, *meter, plan.configs, out, options);
   EXPECT_TRUE(r.budget_reached);
@@ -314,6 +319,7 @@ TEST(ProfileLayers, WithAMeterRowsCarryPowerEnergyAndReadings) {
   PlanOptions o;
   o.kind = PlanKind::random;
   o.random_count = 3;
+  o.coverage = false;
   o.max_tensor_bytes = 1 << 20;
   const Plan plan = make_plan(o);
   FakeBackend backend;

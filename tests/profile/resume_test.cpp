@@ -54,7 +54,9 @@ TEST(ProfileInGroups, RowsCarryPowerFromTheirWindowAndTheWindowColumns) {
     ASSERT_TRUE(m.power_w && m.runtime_ms && m.window_s && m.window_periods) << m.config;
     EXPECT_NEAR(*m.power_w, 80.0, 8.0) << m.config;
     EXPECT_GE(*m.window_periods, 4);
-    EXPECT_NEAR(*m.window_s, *m.window_periods * 0.020, 0.004);
+    // Real time on a shared machine: late wake-ups stretch a window by part of a period (the
+    // exact alignment is checked on the simulated counter in power_window_test).
+    EXPECT_NEAR(*m.window_s, *m.window_periods * 0.020, 0.010);
     ASSERT_TRUE(m.counter_period_ms.has_value());
     EXPECT_NEAR(*m.counter_period_ms, 20.0, 2.0);
     EXPECT_EQ(m.power_status, "ok");
@@ -90,6 +92,34 @@ TEST(ProfileInGroups, PowerForTheFirstSecondsThenRuntimeOnly) {
   }
 }
 
+TEST(ProfileInGroups, GroupWindowsAreHeldAgainstTheReferenceLayers) {
+  // The two loops merged: rows measured in group power windows get the reference times of
+  // the measurement after their group, like interleaved groups.
+  TempPath path("groups_reference.csv");
+  const Plan plan = lenet_plan();
+  FakeBackend backend;
+  test::RealTimeMeter meter(80.0, 20.0);
+  DatasetAppender out(path.str());
+  ProfileLayersOptions options = quick_groups();
+  options.scheduling = "test scheduling";
+  const ProfileLayersResult r = profile_layers(backend, meter, plan.configs, out, options);
+  ASSERT_TRUE(r.counter.has_value());
+  ASSERT_TRUE(r.reference.has_value());
+  EXPECT_TRUE(r.stopped.empty()) << r.stopped;
+  EXPECT_EQ(r.power_rows, r.measured);
+  const Dataset d = read_dataset(path.str());
+  ASSERT_EQ(d.rows.size(), plan.configs.size());
+  for (const auto& m : d.rows) {
+    EXPECT_EQ(m.power_status, "ok") << m.config;
+    EXPECT_TRUE(m.window_periods.has_value()) << m.config;
+    ASSERT_TRUE(m.reference_ms.has_value()) << m.config;
+    EXPECT_GT(*m.reference_ms, 0);
+    EXPECT_TRUE(m.reference_mem_ms.has_value()) << m.config;
+    EXPECT_EQ(m.placement, Placement::isolated);
+    EXPECT_EQ(m.scheduling, "test scheduling");
+  }
+}
+
 TEST(ProfileLayers, ALostDeviceStopsTheRunWithoutRowsForWhatWasNotMeasured) {
   TempPath path("lost.csv");
   const Plan plan = lenet_plan();
@@ -100,6 +130,8 @@ TEST(ProfileLayers, ALostDeviceStopsTheRunWithoutRowsForWhatWasNotMeasured) {
   auto meter = make_null_power_meter("none");
   ProfileLayersOptions options;
   options.measure.trials = 2;
+  options.group_size = 1;  // one configuration at a time, no reference layers (their prepares)
+  options.reference.enabled = false;
   DatasetAppender out(path.str());
   const ProfileLayersResult r = profile_layers(backend, *meter, plan.configs, out, options);
   EXPECT_NE(r.device_lost.find("cudaErrorIllegalAddress"), std::string::npos) << r.device_lost;
@@ -120,7 +152,9 @@ TEST(ProfileInGroups, ALostDeviceInAGroupWritesNothingForThatGroup) {
   };
   test::RealTimeMeter meter(80.0, 10.0);
   DatasetAppender out(path.str());
-  const ProfileLayersResult r = profile_layers(backend, meter, plan.configs, out, quick_groups());
+  ProfileLayersOptions options = quick_groups();
+  options.reference.enabled = false;  // the reference layers' prepares would count
+  const ProfileLayersResult r = profile_layers(backend, meter, plan.configs, out, options);
   EXPECT_FALSE(r.device_lost.empty());
   EXPECT_EQ(r.measured, 4);  // the first group of 4; the second was lost while being prepared
   EXPECT_EQ(read_dataset(path.str()).rows.size(), 4u);
@@ -165,6 +199,7 @@ TEST(ProfileLayers, ResumeRetriesErrorsAndFailedPowerWindowsAndKeepsTheRest) {
   auto meter = make_null_power_meter("none");
   ProfileLayersOptions options;
   options.measure.trials = 2;
+  options.reference.enabled = false;  // the reference layers' prepares would count
   std::optional<DatasetAppender> out(std::in_place, path.str());
   EXPECT_EQ(out->retries(), 2);
   EXPECT_TRUE(out->done(c[1].config));

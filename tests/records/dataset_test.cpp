@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "neuralpower/csv.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/features.hpp"
@@ -97,6 +100,81 @@ TEST(Dataset, HasAColumnForEveryFeatureOfEveryModelledKind) {
       }
     }
   }
+}
+
+TEST(Dataset, TheProtocolColumnsRoundTrip) {
+  LayerMeasurement m = sample(1.5);
+  m.placement = Placement::in_network;
+  m.trials_redone = 4;
+  m.reference_ms = 2.004;
+  m.reference_mem_ms = 3.38;
+  m.scheduling = "SCHED_FIFO priority 10, pinned to cpu 1";
+  const Dataset d = parse_dataset(dataset_header() + dataset_row(m), "d.csv");
+  ASSERT_EQ(d.rows.size(), 1u);
+  EXPECT_EQ(d.rows[0].placement, Placement::in_network);
+  EXPECT_EQ(d.rows[0].trials_redone, 4);
+  EXPECT_EQ(d.rows[0].reference_ms, 2.004);
+  EXPECT_EQ(d.rows[0].reference_mem_ms, 3.38);
+  EXPECT_EQ(d.rows[0].scheduling, m.scheduling);
+  const auto& columns = dataset_columns();
+  const auto& protocol = protocol_columns();
+  // The protocol columns come last, so that older files are a prefix of the header.
+  EXPECT_TRUE(std::equal(protocol.rbegin(), protocol.rend(), columns.rbegin()));
+}
+
+TEST(Dataset, AFileWrittenBeforeTheProtocolReadsWithItsDefaults) {
+  // The header and rows without the protocol columns, as data/cpu-epyc-1t/layers.csv has them.
+  const auto keep =
+      static_cast<std::ptrdiff_t>(dataset_columns().size() - protocol_columns().size());
+  const LayerMeasurement m = sample(1.25);
+  std::string row = dataset_row(m);
+  row.pop_back();  // the newline
+  const std::vector<std::string> cells = split_csv_line(row);
+  const std::vector<std::string> old_cells(cells.begin(), cells.begin() + keep);
+  const std::vector<std::string> old_header(dataset_columns().begin(),
+                                            dataset_columns().begin() + keep);
+  const Dataset d = parse_dataset(csv_line(old_header) + csv_line(old_cells), "old.csv");
+  ASSERT_EQ(d.rows.size(), 1u);
+  EXPECT_EQ(d.rows[0].placement, Placement::isolated);
+  EXPECT_EQ(d.rows[0].trials_redone, 0);
+  EXPECT_FALSE(d.rows[0].reference_ms.has_value());
+  EXPECT_EQ(d.rows[0].runtime_ms, 1.25);
+}
+
+TEST(Dataset, TheShippedCpuDatasetStillReads) {
+  const Dataset d = read_dataset(std::string(NP_SOURCE_DIR) + "/data/cpu-epyc-1t/layers.csv");
+  EXPECT_EQ(d.rows.size(), 4536u);
+  for (const auto& m : d.rows) EXPECT_EQ(m.placement, Placement::isolated);
+}
+
+TEST(Dataset, ARetriedRowIsReplacedOnlyByALaterRowOfTheSameLayer) {
+  // Isolated rows are keyed by configuration; in-network rows also by network and layer, so
+  // that the same configuration elsewhere in a network does not replace a row to retry.
+  LayerMeasurement retried = sample(1.0);
+  retried.power_status = "failed: energy counter did not change";
+  LayerMeasurement again = sample(2.0);
+  again.power_status = "ok";
+  LayerMeasurement in_a = sample(3.0);
+  in_a.placement = Placement::in_network;
+  in_a.power_status = "failed: energy counter did not change";
+  LayerMeasurement in_b = in_a;
+  in_b.runtime_ms = 4.0;
+  in_b.source_layer = "conv1_2";
+  const Dataset d = parse_dataset(dataset_header() + dataset_row(retried) + dataset_row(in_a) +
+                                      dataset_row(again) + dataset_row(in_b),
+                                  "d.csv");
+  std::vector<double> runtimes;
+  for (const auto& m : d.rows) runtimes.push_back(*m.runtime_ms);
+  EXPECT_EQ(runtimes, (std::vector<double>{3.0, 2.0, 4.0}));
+}
+
+TEST(Dataset, AnUnknownPlacementIsAnErrorNamingIt) {
+  std::string row = dataset_row(sample(1));
+  row.replace(row.find(",isolated,"), 10, ",elsewhere,");
+  const std::string message = expect_error(dataset_header() + row);
+  EXPECT_NE(message.find("d.csv:2: column 'placement': unknown placement 'elsewhere'"),
+            std::string::npos)
+      << message;
 }
 
 }  // namespace

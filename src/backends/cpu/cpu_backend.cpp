@@ -78,11 +78,13 @@ class CpuPreparedLayer final : public PreparedLayer {
     const std::string context =
         "layer '" + layer.name + "' (" + std::string(to_string(layer.kind)) + ")";
     ctx_ = with_context(context, [&] { return make_context(engine, settings); });
-    // Inputs in the layouts the network run gives them, filled with the canonical data.
-    const std::vector<Layout> layouts = network_layouts(net);
+    // Inputs in the layouts a network run hands them (for network inputs, those of the layers
+    // that would compute them), filled with the canonical data; the output in the layout the
+    // layer gives those inputs.
+    const std::vector<Layout> input_layouts = prepared_input_layouts(net, layer_id);
     const auto canonical = canonical_inputs(shapes);
     for (size_t k = 0; k < shapes.size(); ++k) {
-      TensorRef x{shapes[k], layouts[static_cast<size_t>(layer.inputs[k])], {}};
+      TensorRef x{shapes[k], input_layouts[k], {}};
       x.memory = with_context(context, [&] {
         return allocate(tensor_desc(x.shape, x.layout, ctx_->type), ctx_->engine, ctx_->budget,
                         context + " input " + std::to_string(k));
@@ -90,7 +92,7 @@ class CpuPreparedLayer final : public PreparedLayer {
       with_context(context, [&] { write_tensor(*ctx_, x.memory, x.shape, canonical[k].values()); });
       inputs_.push_back(std::move(x));
     }
-    const Layout out_layout = layouts[static_cast<size_t>(layer_id)];
+    const Layout out_layout = output_layout(layer, shapes, input_layouts);
     if (output_is_data(layer)) {
       output_ = with_context(context, [&] { return data_tensor(*ctx_, net, layer_id, context); });
       return;
@@ -320,6 +322,12 @@ class CpuBackend final : public Backend {
               (settings.threads == 1 ? " thread)" : " threads)");
     }
     return name;
+  }
+
+  // oneDNN runs on the calling thread (and its OpenMP workers): a trial is disturbed when that
+  // thread was preempted or lost time to other work.
+  std::unique_ptr<TrialMonitor> trial_monitor(const RunSettings& settings) const override {
+    return thread_preemption_monitor(settings.threads);
   }
 
   std::unique_ptr<PreparedLayer> prepare(const Network& net, int layer_id,

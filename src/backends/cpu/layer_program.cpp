@@ -568,6 +568,49 @@ std::vector<Layout> network_layouts(const Network& net) {
   return layouts;
 }
 
+Layout handed_input_layout(const Layer& layer, const Shape& shape) {
+  constexpr int64_t kImageChannels = 4;
+  if (shape.size() != 4 || shape[1] <= kImageChannels) return Layout::plain;
+  switch (layer.kind) {
+    case LayerKind::conv:
+    case LayerKind::pool:
+    case LayerKind::bn:
+    case LayerKind::act:
+    case LayerKind::lrn:
+    case LayerKind::concat:
+      return Layout::channels_last;
+    case LayerKind::add:
+    case LayerKind::mul:
+    case LayerKind::max:
+      // One tensor scaled by constants (ConvNeXt's layer scale) follows a permute back to
+      // NCHW, which leaves it plain; residual adds and squeeze-and-excitation products follow
+      // convolutions.
+      return layer.inputs.size() == 1 &&
+                     !std::get<EltwiseAttrs>(layer.attrs).constant_operands.empty()
+                 ? Layout::plain
+                 : Layout::channels_last;
+    case LayerKind::transpose: {
+      const auto& perm = std::get<TransposeAttrs>(layer.attrs).perm;
+      return perm == std::vector<int64_t>{0, 2, 3, 1} ? Layout::channels_last : Layout::plain;
+    }
+    default:
+      return Layout::plain;
+  }
+}
+
+std::vector<Layout> prepared_input_layouts(const Network& net, int layer_id) {
+  const std::vector<Layout> layouts = network_layouts(net);
+  const Layer& layer = net.layer(layer_id);
+  std::vector<Layout> inputs;
+  for (int input : layer.inputs) {
+    const Layer& producer = net.layer(input);
+    inputs.push_back(producer.kind == LayerKind::input
+                         ? handed_input_layout(layer, producer.output_shape)
+                         : layouts[static_cast<size_t>(input)]);
+  }
+  return inputs;
+}
+
 bool output_is_view(const Layer& layer, const std::vector<TensorRef>& inputs) {
   switch (layer.kind) {
     case LayerKind::dropout:

@@ -33,6 +33,18 @@ Layout output_layout(const Layer& layer, const std::vector<Shape>& input_shapes,
                      const std::vector<Layout>& input_layouts);
 // The output layout of every layer of a network, in order.
 std::vector<Layout> network_layouts(const Network& net);
+// The layout a network run hands `layer` an input of `shape` in, for a layer measured alone
+// (its inputs are network inputs there): channels-last for a rank-4 feature map of more than 4
+// channels read by a kind that follows convolutions in CNNs (conv, pool, bn, act, lrn, concat,
+// residual adds, squeeze-and-excitation products) or by an NCHW->NHWC transpose; plain for
+// images (4 channels or fewer), for a tensor scaled by constants, and for fc, softmax,
+// layernorm, slice and other transposes, whose inputs come from plain layers (flatten, matmul,
+// a permute, ShuffleNet's channel shuffle). tests/backends/cpu_layouts_test.cpp holds the rule
+// against the layouts of every zoo network.
+Layout handed_input_layout(const Layer& layer, const Shape& shape);
+// The layouts of a layer's inputs when it is prepared alone in `net`: the network's own for
+// inputs computed by other layers, handed_input_layout for network inputs.
+std::vector<Layout> prepared_input_layouts(const Network& net, int layer_id);
 
 // Kinds whose output is their input seen through another descriptor, without any work, when
 // the input's layout allows it (a reshape of a channels-last tensor needs a reorder).
