@@ -3,12 +3,16 @@
 // configurations is prepared up front (allocation, algorithm search, graph capture), then the
 // device runs them back to back, one aligned window each, with idle power once per group.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/profile_layers.hpp"
 
 namespace np {
+
+// A row that was not measured: its one-line reason, and no measured value left on it.
+void mark_row_failed(LayerMeasurement& m, const std::string& reason);
 
 // The rows of one group, in the group's order. A configuration that cannot be prepared or
 // fails while it runs is a failed row; when the power windows fail (the counter stops), the

@@ -52,17 +52,6 @@ void set_power(LayerMeasurement& m, const SlotMeasurement& w, double period_s) {
   m.power_status = "ok";
 }
 
-void fail(LayerMeasurement& m, const std::string& reason) {
-  m.failed = true;
-  m.failure_reason = one_line(reason);
-  m.runtime_ms.reset();
-  m.runtime_spread_pct.reset();
-  m.trials = 0;
-  m.power_w.reset();
-  m.energy_mj.reset();
-  m.power_status.clear();
-}
-
 LayerMeasurement blank_row(const LayerConfig& config, const Platform& platform) {
   LayerMeasurement m;
   m.kind = config.kind;
@@ -74,6 +63,17 @@ LayerMeasurement blank_row(const LayerConfig& config, const Platform& platform) 
 }
 
 }  // namespace
+
+void mark_row_failed(LayerMeasurement& m, const std::string& reason) {
+  m.failed = true;
+  m.failure_reason = one_line(reason);
+  m.runtime_ms.reset();
+  m.runtime_spread_pct.reset();
+  m.trials = 0;
+  m.power_w.reset();
+  m.energy_mj.reset();
+  m.power_status.clear();
+}
 
 std::vector<LayerMeasurement> measure_layer_group(Backend& backend, PowerMeter& meter,
                                                   const std::vector<const LayerConfig*>& group,
@@ -111,12 +111,12 @@ std::vector<LayerMeasurement> measure_layer_group(Backend& backend, PowerMeter& 
       throw;
     } catch (const DeviceOutOfMemory& e) {
       if (members.empty() || group.size() == 1) {
-        fail(m, failure_reason(e));
+        mark_row_failed(m, failure_reason(e));
       } else {
         deferred.push_back(i);
       }
     } catch (const std::exception& e) {
-      fail(m, failure_reason(e));
+      mark_row_failed(m, failure_reason(e));
     }
   }
 
@@ -145,7 +145,7 @@ std::vector<LayerMeasurement> measure_layer_group(Backend& backend, PowerMeter& 
       m.idle_power_w = idle;
       try {
         if (windows && !windows->members[k].failure.empty()) {
-          fail(m, windows->members[k].failure);
+          mark_row_failed(m, windows->members[k].failure);
           continue;
         }
         if (windows) set_power(m, windows->members[k], period_s);
@@ -160,7 +160,7 @@ std::vector<LayerMeasurement> measure_layer_group(Backend& backend, PowerMeter& 
       } catch (const DeviceLost&) {
         throw;
       } catch (const std::exception& e) {
-        fail(m, failure_reason(e));
+        mark_row_failed(m, failure_reason(e));
       }
     }
   }

@@ -51,17 +51,6 @@ LayerMeasurement first_cells(const LayerConfig& config, const Platform& platform
   return m;
 }
 
-void mark_failed(LayerMeasurement& m, const std::exception& e) {
-  m.failed = true;
-  m.failure_reason = failure_reason(e);
-  m.runtime_ms.reset();
-  m.runtime_spread_pct.reset();
-  m.trials = 0;
-  m.power_w.reset();
-  m.energy_mj.reset();
-  m.power_status.clear();
-}
-
 void measure_power(PowerMeter& meter, const Workload& workload, LayerMeasurement& m,
                    const ProfileLayersOptions& options, Clock& clock) {
   try {
@@ -119,7 +108,7 @@ GroupRows measure_interleaved(Backend& backend, PowerMeter& meter,
       throw;
     } catch (const std::exception& e) {
       prepared[i].reset();
-      mark_failed(m, e);
+      mark_row_failed(m, failure_reason(e));
     }
   }
   std::vector<Workload> workloads;
@@ -140,7 +129,7 @@ GroupRows measure_interleaved(Backend& backend, PowerMeter& meter,
       } catch (const DeviceLost&) {
         throw;
       } catch (const std::exception& e) {
-        mark_failed(m, e);
+        mark_row_failed(m, failure_reason(e));
       }
       prepared[row_of[k]].reset();
       continue;
