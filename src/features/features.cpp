@@ -39,6 +39,12 @@ const std::vector<FeatureSpec>& specs() {
       {LayerKind::layernorm, {"rows", "row_length"}, {"input_elements", "weight_elements"}},
       {LayerKind::transpose, {"batch", "elements_per_sample"}, {"input_elements"}},
       {LayerKind::slice, {"batch", "elements_per_sample"}, {"output_elements"}},
+      // Last, with existing names only, so that the dataset's columns keep their order. A
+      // product of `batch` matrices [rows x in_features] by [in_features x out_features].
+      // A product of `batch` matrices [rows x in_features] by [in_features x out_features].
+      {LayerKind::matmul,
+       {"batch", "rows", "in_features", "out_features"},
+       {"flops", "input_elements", "output_elements", "weight_elements"}},
   };
   return table;
 }
@@ -125,6 +131,14 @@ LayerFeatures layer_features(const Network& net, int id) {
       const int64_t k = in.back();
       f.features = {d(in_elements / k), d(k), d(out.back())};
       f.specials = {d(cost.flops), d(in_elements), d(out_elements), d(cost.params)};
+      break;
+    }
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      const int64_t rows = out[out.size() - 2], columns = out.back();
+      const int64_t inner = a.transpose_a ? in[in.size() - 2] : in.back();
+      f.features = {d(out_elements / (rows * columns)), d(rows), d(inner), d(columns)};
+      f.specials = {d(cost.flops), d(all_inputs), d(out_elements), d(cost.params)};
       break;
     }
     case LayerKind::pool: {

@@ -79,6 +79,15 @@ LayerCost layer_cost(const Network& net, int id) {
       cost.flops = c.add(c.mul(2, cost.macs), a.bias ? out : 0);
       break;
     }
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      const Shape& a_shape = x;
+      const int64_t k = a.transpose_a ? a_shape[a_shape.size() - 2] : a_shape.back();
+      cost.macs = c.mul(out, k);
+      cost.params = a.constant_b.empty() ? 0 : element_count(a.constant_b);
+      cost.flops = c.mul(2, cost.macs);
+      break;
+    }
     case LayerKind::bn:
       // Inference folds the statistics into one scale and one shift per channel.
       cost.params = c.mul(4, x[1]);
@@ -94,7 +103,9 @@ LayerCost layer_cost(const Network& net, int id) {
       const auto& a = std::get<EltwiseAttrs>(layer.attrs);
       int64_t operands = static_cast<int64_t>(layer.inputs.size());
       for (const auto& s : a.constant_operands) {
-        cost.params = c.add(cost.params, element_count(s));
+        // A rank-0 operand is a scalar of the graph (ONNX's Constant 1/sqrt(d) of attention),
+        // not a weight of the model: it costs its FLOPs but is no parameter.
+        if (!s.empty()) cost.params = c.add(cost.params, element_count(s));
         ++operands;
       }
       cost.flops = c.mul(out, operands - 1);
@@ -124,6 +135,12 @@ LayerCost layer_cost(const Network& net, int id) {
       read_elements = out;  // only the selected part is read
       break;
     case LayerKind::concat:
+      // The constant operands (a class token) are read once per sample.
+      for (const auto& s : std::get<ConcatAttrs>(layer.attrs).constant_operands) {
+        cost.params = c.add(cost.params, element_count(s));
+        read_elements = c.add(read_elements, c.mul(element_count(s), layer.output_shape[0] - 1));
+      }
+      break;
     case LayerKind::transpose:
       break;
     default:
