@@ -40,9 +40,10 @@ const json& staged_models() {
   return parsed;
 }
 
-// Op types outside the zoo's files that the importer maps (ViT's class token and its
-// attention's softmax).
-const std::vector<std::string> kImportedBeyondTheZoo = {"Expand", "Gather", "Softmax"};
+// Op types outside the zoo's files that the importer maps (ViT's class token and softmax,
+// MaxViT's Einsum matrix products and Tanh).
+const std::vector<std::string> kImportedBeyondTheZoo = {"Einsum", "Expand", "Gather", "Softmax",
+                                                        "Tanh"};
 
 // Classifiers the importer reads today: no op type outside the zoo's files but those above.
 std::vector<std::string> importable_classifiers() {
