@@ -74,7 +74,11 @@ void FeatureValues::push_back(double value) {
 const std::vector<LayerKind>& modelled_kinds() {
   static const std::vector<LayerKind> kinds = [] {
     std::vector<LayerKind> k;
-    for (const auto& spec : specs()) k.push_back(spec.kind);
+    for (const auto& spec : specs()) {
+      // matmul has its features (and dataset columns) but joins the trained kinds only once the
+      // random sampling plan draws it and tools/torch_profile.py runs it (issue 13).
+      if (spec.kind != LayerKind::matmul) k.push_back(spec.kind);
+    }
     return k;
   }();
   return kinds;
