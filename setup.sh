@@ -22,6 +22,7 @@ packages=(
   python3-torch  # tests/tools: tools/torch_profile.py on the CPU (about 540 MiB installed)
   pybind11-dev python3-dev  # the Python package (python/)
   python3-pandas python3-venv python3-setuptools python3-wheel  # its tests: to_pandas, pip install
+  clang libclang-rt-14-dev  # fuzz/: the libFuzzer harnesses (fuzz/run.sh), built with clang 14
 )
 if [[ "${1:-}" == "--tools" ]]; then
   packages+=(python3-torchvision python3-onnx python3-sklearn python3-numpy)

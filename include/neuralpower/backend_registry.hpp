@@ -20,6 +20,12 @@ std::vector<BackendStatus> probe_backends();
 // The backend's own defaults; an unknown or absent backend has the generic ones.
 BackendDefaults backend_defaults(const std::string& name);
 
+// The device this machine would measure on with `backend`, where telling costs nothing and is
+// reliable: the CPU model for "cpu" (as platforms name it, without the thread count); empty
+// for a backend whose devices cannot be named without opening them. NEURALPOWER_CPU_MODEL, when
+// set, is taken as this machine's CPU model.
+std::string local_device_name(const std::string& backend);
+
 // The meter that goes with a backend's device ("cuda" -> NVML, "cpu" -> RAPL), or a "none"
 // meter that says why nothing is readable.
 std::unique_ptr<PowerMeter> make_power_meter(const std::string& backend, int device_index = 0);

@@ -14,10 +14,16 @@ namespace np {
 // dataset_header() (else np::Error); a last line cut short by a crash (no final newline) is
 // removed and said so in repair_note(); the configs already in the file are read (the resume
 // keys). The file is locked (flock) while open: a second process writing the same file is
-// refused. Each append is one write() of one whole row.
+// refused. Each append is one write() of one whole row; a write that fails (a full disk) is
+// cut off again, leaving the file as it was. Only a regular file (or a new path) is accepted:
+// a device, a FIFO or a directory is refused with a message.
 class DatasetAppender {
  public:
   explicit DatasetAppender(const std::string& path);
+  // Throws the np::Error opening `path` would for what the path is (a device, a FIFO, a
+  // directory, a file that cannot be written, a folder a file cannot be created in), without
+  // creating or changing anything: for checking an output before a long run.
+  static void check_path(const std::string& path);
   ~DatasetAppender();
   DatasetAppender(const DatasetAppender&) = delete;
   DatasetAppender& operator=(const DatasetAppender&) = delete;
@@ -40,6 +46,10 @@ class DatasetAppender {
   void append(const LayerMeasurement& row);
 
  private:
+  // Writes `text` at the end; on a failed write (a full disk) cuts the file back to its
+  // previous length and says so.
+  void append_whole(const std::string& text, const std::string& what);
+
   std::string path_;
   int fd_ = -1;
   std::unordered_set<std::string> configs_;

@@ -127,6 +127,10 @@ ActAttrs make_activation(std::string_view name);
 // layer-scale vector, a constant bias) are listed here: they count as parameters and are read.
 struct EltwiseAttrs {
   std::vector<Shape> constant_operands;
+  // Indices into constant_operands of tensors an earlier layer also reads and already counts as
+  // its parameters (one scalar initializer shared by many nodes, as converted TF models have):
+  // read here, not counted twice.
+  std::vector<size_t> shared_operands = {};
 };
 
 // Constant operands (ViT's class token) come before the layer inputs along the axis. Each

@@ -3,6 +3,7 @@
 #include "neuralpower/backend_registry.hpp"
 
 #include "backends/cpu/cpu_factory.hpp"
+#include "neuralpower/data_dir.hpp"
 #ifdef NP_HAVE_CUDA
 #include "backends/cuda/cuda_factory.hpp"
 #endif
@@ -45,6 +46,12 @@ std::vector<BackendStatus> probe_backends() {
   all.push_back({"cuda", false, {}, "not compiled in (configure with -DNP_CUDA=ON)"});
 #endif
   return all;
+}
+
+std::string local_device_name(const std::string& backend) {
+  // NEURALPOWER_CPU_MODEL stands in for /proc/cpuinfo: output that must not depend on the CPU
+  // of the machine running it (the golden tests) sets it.
+  return backend == "cpu" ? env_or("NEURALPOWER_CPU_MODEL", cpu_model_name()) : "";
 }
 
 BackendDefaults backend_defaults(const std::string& name) {

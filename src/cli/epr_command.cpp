@@ -58,21 +58,21 @@ Runner add_epr_command(CLI::App& app) {
       "epr", "rank networks by Energy-Precision Ratio M = Error^alpha x EPI (paper eq. 9)");
   auto args = std::make_shared<EprArguments>();
   auto* from = command->add_option("--from", args->from_csv, "CSV with columns name,error,epi_mj")
-                   ->check(CLI::ExistingFile);
+                   ->check(existing_file());
   auto* nets = command->add_option(
       "NET=ERROR", args->networks,
       "networks with their classification error (vgg-16=7.3%); EPI is predicted with --model "
       "as the network's energy divided by its batch");
   from->excludes(nets);
   command->add_option("--model", args->model, "model file predicting the networks' energy")
-      ->check(CLI::ExistingFile);
+      ->check(existing_file());
   command->add_option("--batch", args->batch, "batch size of every network (default: its own)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+      ->check(positive_integer());
   command->add_option("--alpha", args->options.alphas, "alpha values")
       ->delimiter(',')
       ->capture_default_str();
   command->add_option("--decimals", args->report.decimals, "decimals of M in tables")
-      ->check(CLI::Range(0, 12))
+      ->check(integer_in(0, 12))
       ->capture_default_str();
   command->add_option("--html", args->html,
                       "also write the ranking and the error-energy chart (the paper's Figure 1) "

@@ -28,10 +28,10 @@ Runner add_evaluate_command(CLI::App& app) {
   auto args = std::make_shared<EvaluateArguments>();
   command->add_option("--measured", args->measured, "nets JSON files from `profile nets`")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_file());
   command->add_option("--model", args->model, "model file from `train`")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_file());
   command->add_option("--gpu", args->gpu,
                       "GPU spec for the Paleo column: a shipped id (titan-x, h100-sxm, ...) or a "
                       "JSON file; no Paleo column without it");

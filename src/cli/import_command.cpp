@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/deepbench_import.hpp"
 #include "neuralpower/text_file.hpp"
@@ -16,7 +17,7 @@ Runner add_import_command(CLI::App& app) {
   auto out_dir = std::make_shared<std::string>();
   cmd->add_option("CSV", *source, "DeepBench conv CSV (gpu, cudnn, cuda, precision, W, H, ...)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_file());
   cmd->add_option("-o,--out-dir", *out_dir, "folder for the <gpu>-<dtype>.csv datasets")
       ->required();
   return [source, out_dir] {

@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
+#include <new>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/version.hpp"
 
@@ -30,6 +32,14 @@ int main(int argc, char** argv) {
   add(np::cli::add_evaluate_command);
   add(np::cli::add_import_command);
 
+  // Usage errors in one line, like every other error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("neuralpower: usage error: ") + e.what() + " (see --help)\n";
+  });
+  if (const std::string unknown = np::cli::unknown_command(app, argc, argv); !unknown.empty()) {
+    std::cerr << "neuralpower: usage error: " << unknown << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -42,6 +52,9 @@ int main(int argc, char** argv) {
     }
   } catch (const np::Error& e) {
     std::cerr << "neuralpower: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "neuralpower: error: out of memory\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "neuralpower: internal error: " << e.what() << "\n";

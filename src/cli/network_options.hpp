@@ -6,20 +6,31 @@
 #include <string>
 #include <vector>
 
+#include "cli/validators.hpp"
 #include "neuralpower/import_options.hpp"
 #include "neuralpower/network.hpp"
 #include "neuralpower/table.hpp"
 
 namespace np::cli {
 
-struct NetworkArguments {
-  std::string spec;
-  int64_t batch = 0;  // 0: the network's own
+// --input-shape and --allow-unknown: how a network file is read, for every command that reads
+// one (show, predict, epr, profile nets).
+struct ImportArguments {
   std::vector<std::string> input_shapes;
   bool allow_unknown = false;
 
+  void add_to(CLI::App& command);
+  // Throws np::Error naming the --input-shape value that is malformed or given twice.
+  ImportOptions import_options(int64_t batch = 0) const;
+};
+
+struct NetworkArguments {
+  std::string spec;
+  int64_t batch = 0;  // 0: the network's own
+  ImportArguments import;
+
   void add_to(CLI::App& command, bool net_required = true);
-  ImportOptions import_options() const;
+  ImportOptions import_options() const { return import.import_options(batch); }
   Network load() const;
 };
 
@@ -36,8 +47,14 @@ CLI::Option* add_choice_option(CLI::App& command, const std::string& name, T& fi
   }
   return command
       .add_option_function<std::string>(
-          name, [&field, choices](const std::string& text) { field = choices.at(text); }, help)
-      ->check(CLI::IsMember(names, CLI::ignore_case))
+          name,
+          [&field, choices](const std::string& text) {
+            for (const auto& [choice, value] : choices) {
+              if (CLI::detail::to_lower(choice) == CLI::detail::to_lower(text)) field = value;
+            }
+          },
+          help)
+      ->check(one_of(names))
       ->default_str(current);
 }
 
@@ -45,8 +62,5 @@ CLI::Option* add_choice_option(CLI::App& command, const std::string& name, T& fi
 void add_format_option(CLI::App& command, OutputFormat& format, bool with_markdown);
 void add_format_option(CLI::App& command, OutputFormat& format,
                        const std::vector<OutputFormat>& offered);
-
-// The validator of a positive integer option ("must be a positive integer, got '0'").
-CLI::Validator positive_integer();
 
 }  // namespace np::cli

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/network_options.hpp"
 #include "cli/prediction_options.hpp"
+#include "cli/validators.hpp"
 #include "neuralpower/prediction_report.hpp"
 
 namespace np::cli {
@@ -28,7 +29,7 @@ Runner add_predict_command(CLI::App& app) {
   command
       ->add_option("--top", args->report.top,
                    "only the K layers with the largest runtime (energy with --sort energy); 0: all")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_in(0, int64_t{1} << 31))
       ->capture_default_str();
   add_choice_option(
       *command, "--sort", args->report.sort,
@@ -37,8 +38,9 @@ Runner add_predict_command(CLI::App& app) {
       "csv, markdown; json keeps network order)");
   add_format_option(*command, args->format, true);
   return [args] {
-    std::cout << prediction_report(args->source.predict(args->net.load()), args->format,
-                                   args->report);
+    const NetworkPrediction p = args->source.predict(args->net.load());
+    for (const auto& warning : p.warnings) std::cerr << "neuralpower: warning: " << warning << "\n";
+    std::cout << prediction_report(p, args->format, args->report);
     return 0;
   };
 }

@@ -1,6 +1,7 @@
 // `neuralpower profile layers` and `neuralpower profile nets` (docs/profiling.md).
 #include <csignal>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,11 +65,11 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
                         RunSettings& run) {
   command.add_option("--backend", device.backend, "device backend")
       ->required()
-      ->check(CLI::IsMember(known_backends()));
+      ->check(one_of(known_backends()));
   command.add_option("--device", device.device, "device index (GPU number)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, 1023));
   command.add_option("--threads", run.threads, "CPU backend threads")
-      ->check(CLI::Range(1, 1024))
+      ->check(integer_in(1, 1024))
       ->capture_default_str();
   const std::map<std::string, DataType> dtypes{{"fp32", DataType::fp32},
                                                {"fp16", DataType::fp16},
@@ -83,20 +84,20 @@ void add_device_options(CLI::App& command, DeviceArguments& device, MeasureOptio
   command.add_flag("--lock-clocks", device.lock_clocks,
                    "try to lock the device clocks for the run (recorded in the data)");
   command.add_option("--trials", measure.trials, "timed trials per measurement")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
   command.add_option("--warmup", measure.warmup, "warm-up runs before the trials")
-      ->check(CLI::Range(0, 1000))
+      ->check(integer_in(0, 1000))
       ->capture_default_str();
   command
       .add_option("--min-trial-ms", measure.min_trial_ms,
                   "iterations per trial chosen so that a trial lasts this long")
-      ->check(CLI::Range(0.0, 10000.0))
+      ->check(number_in(0.0, 10000.0))
       ->capture_default_str();
   command
       .add_option("--power-window", measure.power_window_s,
                   "seconds of back-to-back runs per power window (--group-size 0)")
-      ->check(CLI::Range(0.01, 600.0))
+      ->check(number_in(0.01, 600.0))
       ->capture_default_str();
 }
 
@@ -106,12 +107,12 @@ void add_group_options(CLI::App& command, GroupOptions& groups) {
       .add_option("--group-size", groups.group_size,
                   "layers prepared together and measured back to back in aligned power "
                   "windows (0: one window per layer, --power-window long)")
-      ->check(CLI::Range(0, 4096))
+      ->check(integer_in(0, 4096))
       ->capture_default_str();
   command
       .add_option("--window-periods", groups.window_periods,
                   "energy-counter periods per power window (N; `profile spread` chooses it)")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
 }
 
@@ -133,6 +134,10 @@ void report_clocks(const ClockLock& clocks) {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
+// The most random configurations one plan draws: the plan is built (and de-duplicated) in
+// memory, about 1.5 KB a configuration, and 100000 are days of measuring already.
+constexpr int64_t kMaxRandomConfigs = 100000;
+
 struct LayersArguments {
   DeviceArguments device;
   PlanOptions plan;
@@ -145,6 +150,23 @@ struct LayersArguments {
 
 // For profilers outside this tool (tools/torch_profile.py): they measure these rows and keep
 // this tool's features.
+// "cannot write the plan to 'p.csv': no such folder 'x'", without repeating the path.
+Error plan_write_error(const std::string& path, const Error& e) {
+  std::string reason = e.what();
+  const std::string repeated = "cannot write '" + path + "': ";
+  if (reason.rfind(repeated, 0) == 0) reason = reason.substr(repeated.size());
+  return Error("cannot write the plan to '" + path + "': " + reason);
+}
+
+void check_plan_writable(const std::string& path) {
+  if (path.empty() || path == "-") return;
+  try {
+    check_writable(path);
+  } catch (const Error& e) {
+    throw plan_write_error(path, e);
+  }
+}
+
 void write_plan(const Plan& plan, const std::string& path) {
   const std::string text = plan_dataset_csv(plan.configs);
   if (path == "-") {
@@ -154,12 +176,23 @@ void write_plan(const Plan& plan, const std::string& path) {
   try {
     replace_file(path, text);
   } catch (const Error& e) {
-    throw Error("cannot write the plan to '" + path + "': " + e.what());
+    throw plan_write_error(path, e);
   }
   std::cerr << "wrote " << plan.configs.size() << " planned configurations to " << path << "\n";
 }
 
 int run_layers(LayersArguments& args) {
+  // An output that cannot be written fails first, before a plan is drawn or a device opened.
+  const bool measuring = args.plan_out.empty() && !args.dry_run;
+  check_plan_writable(args.plan_out);
+  if (measuring) {
+    if (args.out.empty()) throw Error("--out is required (or --dry-run to list the plan)");
+    DatasetAppender::check_path(args.out);
+  }
+  // The device before the plan and the dataset: a backend that finds no device says so first
+  // and leaves no file behind.
+  std::optional<Device> device;
+  if (measuring) device = open_device(args.device);
   const int64_t backend_cap = backend_defaults(args.device.backend).max_plan_flops;
   args.plan.max_flops =
       args.max_gflops ? static_cast<int64_t>(*args.max_gflops * 1e9) : backend_cap;
@@ -174,12 +207,10 @@ int run_layers(LayersArguments& args) {
     std::cout << plan_listing(plan);
     return 0;
   }
-  if (args.out.empty()) throw Error("--out is required (or --dry-run to list the plan)");
   DatasetAppender out(args.out);
   if (!out.repair_note().empty()) std::cerr << out.repair_note() << "\n";
 
-  Device device = open_device(args.device);
-  ClockLock clocks(*device.meter, args.device.lock_clocks);
+  ClockLock clocks(*device->meter, args.device.lock_clocks);
   report_clocks(clocks);
 
   StopSignals signals;
@@ -188,7 +219,7 @@ int run_layers(LayersArguments& args) {
   options.log = &std::cerr;
   options.stop = &g_stop;
   const ProfileLayersResult r =
-      profile_layers(*device.backend, *device.meter, plan.configs, out, options);
+      profile_layers(*device->backend, *device->meter, plan.configs, out, options);
   std::cerr << profile_layers_summary(r, args.out, options.budget_seconds);
   if (!r.device_lost.empty()) return 1;
   return r.interrupted ? kInterruptedExit : 0;
@@ -197,21 +228,22 @@ int run_layers(LayersArguments& args) {
 struct NetsArguments {
   DeviceArguments device;
   ProfileNetsOptions options;
+  ImportArguments import;
   std::vector<std::string> networks;
   std::vector<int64_t> batches;
   std::string out;
 };
 
 int run_nets(const NetsArguments& args) {
-  // Load every network first: a typo fails before any measuring.
+  // The output and every network first: a typo or an unwritable --out fails before any
+  // measuring.
+  check_writable(args.out);
   std::vector<NamedNetwork> nets;
   for (const auto& spec : args.networks) {
     const std::vector<int64_t> batches =
         args.batches.empty() ? std::vector<int64_t>{0} : args.batches;
     for (int64_t batch : batches) {
-      ImportOptions import;
-      if (batch > 0) import.batch = batch;
-      Network net = load_network(spec, import);
+      Network net = load_network(spec, args.import.import_options(batch));
       net.set_dtype(args.options.run.dtype);
       nets.emplace_back(spec, std::move(net));
     }
@@ -250,7 +282,7 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
       .add_option("--power-seconds", la.options.power_seconds,
                   "measure power only in the first S seconds of the run, runtime alone after "
                   "(0: power throughout)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   layers.add_flag("--runtime-only", la.options.runtime_only,
                   "no power windows, even where the meter works");
@@ -270,15 +302,18 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
                   "networks of the nets plan (default: every training network of the zoo)")
       ->delimiter(',')
       ->allow_extra_args(false);
-  layers.add_option("--random", plan.random_count, "random configurations in the plan")
-      ->check(CLI::NonNegativeNumber)
+  layers
+      .add_option("--random", plan.random_count,
+                  "random configurations in the plan (at most " +
+                      std::to_string(kMaxRandomConfigs) + ": the plan is built in memory)")
+      ->check(integer_in(0, kMaxRandomConfigs))
       ->capture_default_str();
   layers.add_option("--max-configs", plan.max_configs, "measure at most this many configurations")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, std::numeric_limits<int64_t>::max()));
   layers
       .add_option("--budget-seconds", la.options.budget_seconds,
                   "stop cleanly once this much time has passed (resumable)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   layers.add_option("--seed", plan.seed, "seed of the random plan and the plan's order")
       ->capture_default_str();
   layers.add_flag("--include-test-networks", plan.include_test_networks,
@@ -288,12 +323,12 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
           "--max-tensor-mib",
           [&plan](double mib) { plan.max_tensor_bytes = static_cast<int64_t>(mib * kMiB); },
           "drop configurations whose tensors exceed this")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->default_str(fixed(static_cast<double>(plan.max_tensor_bytes) / kMiB, 0));
   layers
       .add_option_function<double>(
           "--max-gflops", [&la](double gflops) { la.max_gflops = gflops; }, max_gflops_help())
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   auto* dry_run =
       layers.add_flag("--dry-run", la.dry_run, "print the plan's configurations, measure nothing");
   layers
@@ -313,6 +348,7 @@ void add_nets_options(CLI::App& nets, NetsArguments& na) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(positive_integer());
+  na.import.add_to(nets);
   nets.add_flag_callback(
       "--no-layer-power", [&na] { na.options.layer_power = false; },
       "skip the per-layer power windows (end-to-end power only)");
@@ -334,12 +370,12 @@ void add_spread_options(CLI::App& spread, SpreadArguments& sa) {
       ->check(positive_integer())
       ->capture_default_str();
   spread.add_option("--repeats", sa.spread.repeats, "windows per N")
-      ->check(CLI::Range(2, 1000))
+      ->check(integer_in(2, 1000))
       ->capture_default_str();
   spread.add_option("--periods", sa.spread.periods, "the Ns to compare")
       ->delimiter(',')
       ->allow_extra_args(false)
-      ->check(CLI::Range(1, 1000));
+      ->check(integer_in(1, 1000));
   spread.add_option("--out", sa.out, "CSV of every window (N, repeat, power, runtime, clocks)");
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/table.hpp"
 #include "neuralpower/train.hpp"
@@ -28,29 +29,29 @@ Runner add_train_command(CLI::App& app) {
   TrainOptions& o = args->options;
   command->add_option("DATA", args->datasets, "dataset CSV files (from `profile layers`)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_file());
   command->add_option("-o,--output", args->output, "model file to write")->required();
   command->add_option("--kinds", args->kinds, "layer kinds to model (default: all with data)")
       ->delimiter(',');
   command->add_option("--max-degree", o.max_degree, "highest degree of runtime models (1..4)")
-      ->check(CLI::Range(1, 4))
+      ->check(integer_in(1, 4))
       ->capture_default_str();
   command
       ->add_option("--power-max-degree", o.power_max_degree,
                    "highest degree of power models over [x, log2 x] (1..3; the paper's 2)")
-      ->check(CLI::Range(1, 3))
+      ->check(integer_in(1, 3))
       ->capture_default_str();
   command->add_option("--folds", o.folds, "cross-validation folds")
-      ->check(CLI::Range(2, 100))
+      ->check(integer_in(2, 100))
       ->capture_default_str();
   command
       ->add_option("--treatment", args->treatment,
                    "target treatment: raw (the paper's), relative (1/y^2 weights), log, or auto "
                    "(all three; keep the lowest CV RMSPE)")
-      ->check(CLI::IsMember({"auto", "raw", "relative", "log"}))
+      ->check(one_of({"auto", "raw", "relative", "log"}))
       ->capture_default_str();
   command->add_option("--min-rows", o.min_rows, "fewest rows for a kind to get a model")
-      ->check(CLI::Range(3, 1000000))
+      ->check(integer_in(3, 1000000))
       ->capture_default_str();
   return [args] {
     const Dataset data = read_datasets(args->datasets);

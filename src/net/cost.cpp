@@ -1,5 +1,7 @@
 #include "neuralpower/cost.hpp"
 
+#include <algorithm>
+
 #include "neuralpower/checked.hpp"
 #include "neuralpower/error.hpp"
 
@@ -30,10 +32,11 @@ int64_t activation_flops_per_element(Activation fn) {
   return 1;
 }
 
+// Errors name what overflowed: "integer overflow computing the cost of layer 'c1' (a * b)".
 struct Counter {
-  const char* what;
-  int64_t mul(int64_t a, int64_t b) const { return checked_mul(a, b, what); }
-  int64_t add(int64_t a, int64_t b) const { return checked_add(a, b, what); }
+  std::string what;
+  int64_t mul(int64_t a, int64_t b) const { return checked_mul(a, b, what.c_str()); }
+  int64_t add(int64_t a, int64_t b) const { return checked_add(a, b, what.c_str()); }
 };
 
 }  // namespace
@@ -43,7 +46,7 @@ LayerCost layer_cost(const Network& net, int id) {
   LayerCost cost;
   if (is_zero_cost(layer.kind)) return cost;
 
-  const Counter c{"layer cost"};
+  const Counter c{"the cost of layer '" + layer.name + "'"};
   const int64_t bytes_per = element_bytes(net.dtype());
   const int64_t out = element_count(layer.output_shape);
   int64_t in_total = 0;
@@ -102,10 +105,17 @@ LayerCost layer_cost(const Network& net, int id) {
     case LayerKind::max: {
       const auto& a = std::get<EltwiseAttrs>(layer.attrs);
       int64_t operands = static_cast<int64_t>(layer.inputs.size());
-      for (const auto& s : a.constant_operands) {
+      for (size_t i = 0; i < a.constant_operands.size(); ++i) {
+        const int64_t elements = element_count(a.constant_operands[i]);
+        const bool shared = std::find(a.shared_operands.begin(), a.shared_operands.end(), i) !=
+                            a.shared_operands.end();
         // A rank-0 operand is a scalar of the graph (ONNX's Constant 1/sqrt(d) of attention),
-        // not a weight of the model: it costs its FLOPs but is no parameter.
-        if (!s.empty()) cost.params = c.add(cost.params, element_count(s));
+        // not a weight of the model: read like a shared one, but no parameter.
+        if (shared || a.constant_operands[i].empty()) {
+          read_elements = c.add(read_elements, elements);
+        } else {
+          cost.params = c.add(cost.params, elements);
+        }
         ++operands;
       }
       cost.flops = c.mul(out, operands - 1);
@@ -157,7 +167,7 @@ LayerCost layer_cost(const Network& net, int id) {
 
 NetworkCost network_cost(const Network& net) {
   NetworkCost result;
-  const Counter c{"network cost"};
+  const Counter c{"the cost of network '" + net.name() + "'"};
   for (int id = 0; id < net.size(); ++id) {
     const LayerCost cost = layer_cost(net, id);
     result.total.flops = c.add(result.total.flops, cost.flops);

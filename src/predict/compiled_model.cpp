@@ -11,6 +11,14 @@ namespace {
 
 constexpr double kRangeSlack = 1e-9;
 
+// A model that overflows on a layer (a coefficient of 1e300, a layer far outside the training
+// range) must fail naming the layer, not print inf or nan totals.
+[[noreturn]] void not_finite(const Layer& layer, const char* target, double value) {
+  throw Error("layer '" + layer.name + "' (" + std::string(to_string(layer.kind)) + "): the " +
+              target + " model gives " + (std::isnan(value) ? "nan" : "inf") +
+              ", not a number (a coefficient too large for this layer's features?)");
+}
+
 uint32_t extrapolated_mask(const std::vector<Range>& ranges, std::span<const double> x) {
   uint32_t mask = 0;
   for (size_t i = 0; i < ranges.size() && i < x.size() && i < 32; ++i) {
@@ -94,8 +102,12 @@ CompiledModel::CompiledModel(const ModelFile& file) {
                                 k.runtime->bounds};
     }
     if (k.power) {
-      compiled.power =
-          Target{CompiledPolynomial(k.power->model), k.power->feature_ranges, k.power->log_inputs};
+      compiled.power = Target{CompiledPolynomial(k.power->model),
+                              k.power->feature_ranges,
+                              k.power->log_inputs,
+                              ModelForm::polynomial,
+                              Roofline{},
+                              std::nullopt};
     }
     kinds_.at(static_cast<size_t>(kind)) = std::move(compiled);
   }
@@ -134,6 +146,7 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
         t *= runtime.roofline.predict(work.flops, work.elements);
       }
     }
+    if (!std::isfinite(t)) not_finite(layer, "runtime", t);
     if (runtime.bounds) {
       bool clamped = false;
       t = runtime.bounds->clamp(t, work.flops, work.elements, &clamped);
@@ -151,6 +164,7 @@ void CompiledModel::estimate(const Network& net, std::vector<LayerEstimate>& out
     }
     const FeatureValues x = power_feature_values(f.features);
     const double w = kind->power->polynomial.evaluate(x, f.specials);
+    if (!std::isfinite(w)) not_finite(layer, "power", w);
     if (w > 0) {
       e.power_w = w;
       e.has_power = true;

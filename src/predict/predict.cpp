@@ -1,10 +1,12 @@
 #include "neuralpower/predict.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "neuralpower/cost.hpp"
 #include "neuralpower/data_dir.hpp"
+#include "neuralpower/error.hpp"
 
 namespace np {
 namespace {
@@ -30,12 +32,27 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
                                   const std::string& model_name) {
   const CompiledModel compiled(model);
   std::vector<LayerEstimate> estimates;
-  compiled.estimate(net, estimates);
+  try {
+    compiled.estimate(net, estimates);
+  } catch (...) {
+    rethrow_with_context("predicting with " + model_name);
+  }
 
   NetworkPrediction out;
   out.network = net.name();
   out.batch = net.batch();
   out.model = model_name;
+  std::optional<DataType> model_dtype;
+  try {
+    model_dtype = data_type_from_string(model.platform.dtype);
+  } catch (const Error&) {
+  }
+  if (model_dtype != net.dtype()) {
+    const std::string theirs = model.platform.dtype.empty() ? "unknown" : model.platform.dtype;
+    out.warnings.push_back("the network is " + std::string(to_string(net.dtype())) +
+                           ", the model was trained on " + theirs +
+                           " measurements: the prediction prices it as " + theirs);
+  }
   EnergySum sum;
   double all_flops = 0, missing_flops = 0;
   for (int id = 0; id < net.size(); ++id) {
@@ -77,6 +94,10 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
   out.runtime_without_power_ms = sum.runtime_without_power_ms();
   out.power_w = sum.power_w();
   out.energy_mj = sum.energy_mj();
+  if (!std::isfinite(out.runtime_ms) || (out.energy_mj && !std::isfinite(*out.energy_mj))) {
+    throw Error("model '" + model_name + "': the network's total runtime or energy overflows (" +
+                std::to_string(out.runtime_ms) + " ms): the model's coefficients are too large");
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 
 #include "neuralpower/csv.hpp"
 #include "neuralpower/error.hpp"
@@ -70,6 +71,16 @@ std::string throttle_text(const std::map<std::string, double>& ms) {
   return text;
 }
 
+// What a measurement can plausibly be. A runtime of 0, -5 or 1e300 ms is a broken file, not a
+// measurement: it is refused with its line, not fitted or dropped silently.
+constexpr double kMaxRuntimeMs = 3.6e6;  // an hour for one run of one layer
+constexpr double kMaxPowerW = 1e5;       // 100 kW: far above any one device
+constexpr double kMaxCount = 9.2e18;     // features are counts that fit in int64
+constexpr double kMaxPercent = 1e6;      // spreads
+constexpr double kMaxSeconds = 1e6;      // power windows
+constexpr double kMaxEnergyMj = kMaxRuntimeMs * kMaxPowerW;
+constexpr int64_t kMaxTrials = 1000000;
+
 struct CellReader {
   const CsvReader& csv;
 
@@ -78,6 +89,36 @@ struct CellReader {
 
   std::string text(size_t column) const {
     return column == kMissing ? std::string() : csv.cells()[column];
+  }
+
+  [[noreturn]] void refuse(size_t column, const std::string& why) const {
+    throw Error(csv.where() + ": column '" + csv.header()[column] + "': '" + text(column) + "' " +
+                why);
+  }
+
+  // A number that must be in [low, high] (above low when `above` is set).
+  std::optional<double> bounded(size_t column, double low, double high, bool above,
+                                const char* unit) const {
+    const std::optional<double> v = optional_number(column);
+    if (v && ((above ? *v <= low : *v < low) || *v > high)) {
+      refuse(column, std::string("is out of range (") + (above ? "above " : "from ") + number(low) +
+                         (above ? " and at most " : " to ") + number(high) + unit + ")");
+    }
+    return v;
+  }
+
+  int64_t whole_number(size_t column, int64_t low, int64_t high) const {
+    const std::string& cell = text(column);
+    if (cell.empty()) return 0;
+    int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+    if (ec != std::errc() || ptr != cell.data() + cell.size())
+      refuse(column, "is not a whole number");
+    if (value < low || value > high) {
+      refuse(column,
+             "is out of range (" + std::to_string(low) + " to " + std::to_string(high) + ")");
+    }
+    return value;
   }
 
   std::optional<double> optional_number(size_t column) const {
@@ -256,25 +297,29 @@ Dataset parse_dataset(const std::string& text, const std::string& file) {
       entries.push_back({std::nullopt, retried, true});
       continue;
     }
-    m.kind = layer_kind_from_string(r.text(at["kind"]));
+    try {
+      m.kind = layer_kind_from_string(r.text(at["kind"]));
+    } catch (...) {
+      rethrow_with_context(csv.where() + ": column 'kind'");
+    }
     m.config = r.text(at["config"]);
     m.source_network = r.text(at["source_network"]);
     m.source_layer = r.text(at["source_layer"]);
     for (const auto& name : all_feature_names()) {
-      if (auto v = r.optional_number(at["f_" + name])) m.features[name] = *v;
+      if (auto v = r.bounded(at["f_" + name], 0, kMaxCount, false, "")) m.features[name] = *v;
     }
-    m.runtime_ms = r.optional_number(at["runtime_ms"]);
-    m.runtime_spread_pct = r.optional_number(at["runtime_spread_pct"]);
-    m.trials = static_cast<int64_t>(r.optional_number(at["trials"]).value_or(0));
-    m.power_w = r.optional_number(at["power_w"]);
-    m.power_spread_pct = r.optional_number(at["power_spread_pct"]);
-    m.energy_mj = r.optional_number(at["energy_mj"]);
-    m.window_s = r.optional_number(at["window_s"]);
-    m.idle_power_w = r.optional_number(at["idle_power_w"]);
-    m.sm_clock_mhz = r.optional_number(at["sm_clock_mhz"]);
-    m.mem_clock_mhz = r.optional_number(at["mem_clock_mhz"]);
-    m.temperature_c = r.optional_number(at["temperature_c"]);
-    m.power_limit_w = r.optional_number(at["power_limit_w"]);
+    m.runtime_ms = r.bounded(at["runtime_ms"], 0, kMaxRuntimeMs, true, " ms");
+    m.runtime_spread_pct = r.bounded(at["runtime_spread_pct"], 0, kMaxPercent, false, "%");
+    m.trials = r.whole_number(at["trials"], 0, kMaxTrials);
+    m.power_w = r.bounded(at["power_w"], 0, kMaxPowerW, true, " W");
+    m.power_spread_pct = r.bounded(at["power_spread_pct"], 0, kMaxPercent, false, "%");
+    m.energy_mj = r.bounded(at["energy_mj"], 0, kMaxEnergyMj, false, " mJ");
+    m.window_s = r.bounded(at["window_s"], 0, kMaxSeconds, true, " s");
+    m.idle_power_w = r.bounded(at["idle_power_w"], 0, kMaxPowerW, false, " W");
+    m.sm_clock_mhz = r.bounded(at["sm_clock_mhz"], 0, 1e6, false, " MHz");
+    m.mem_clock_mhz = r.bounded(at["mem_clock_mhz"], 0, 1e6, false, " MHz");
+    m.temperature_c = r.bounded(at["temperature_c"], -273.15, 1e4, false, " C");
+    m.power_limit_w = r.bounded(at["power_limit_w"], 0, kMaxPowerW, false, " W");
     m.throttle_reasons = r.text(at["throttle_reasons"]);
     m.sm_clock_min_mhz = r.optional_number(at["sm_clock_min_mhz"]);
     m.sm_clock_max_mhz = r.optional_number(at["sm_clock_max_mhz"]);
@@ -318,6 +363,17 @@ Dataset read_dataset(const std::string& path) {
 }
 
 Dataset read_datasets(const std::vector<std::string>& paths) {
+  // The same file twice would count every row twice.
+  for (size_t i = 0; i < paths.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (paths[i] == paths[j] || std::filesystem::equivalent(paths[i], paths[j], ec)) {
+        throw Error("dataset '" + paths[i] + "' is given twice" +
+                    (paths[i] == paths[j] ? std::string() : " (also as '" + paths[j] + "')") +
+                    ": its rows would count twice");
+      }
+    }
+  }
   Dataset all;
   for (const auto& path : paths) {
     Dataset d = read_dataset(path);

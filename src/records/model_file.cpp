@@ -1,8 +1,10 @@
 #include "neuralpower/model_file.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/json.hpp"
@@ -56,11 +58,44 @@ Json ranges_json(const std::vector<std::string>& names, const std::vector<Range>
   return j;
 }
 
+// The highest degree a term may have (the compiled model's table of powers stops there).
+constexpr int kMaxTermDegree = 8;
+
+std::string shortest(double v) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return ec == std::errc() ? std::string(buffer, end) : std::to_string(v);
+}
+
+// A number the model is made of: finite, and at least `low` when given.
+double checked_number(ObjectReader& r, const std::string& key,
+                      std::optional<double> low = std::nullopt) {
+  const double v = r.get<double>(key);
+  if (!std::isfinite(v)) throw Error("key '" + r.name(key) + "' must be a finite number");
+  if (low && v < *low) {
+    throw Error("key '" + r.name(key) + "' must be at least " + shortest(*low) + ", got " +
+                shortest(v));
+  }
+  return v;
+}
+
+int checked_int(ObjectReader& r, const std::string& key, int low, int high) {
+  const int64_t v = r.required_int(key);
+  if (v < low || v > high) {
+    throw Error("key '" + r.name(key) + "' must be from " + std::to_string(low) + " to " +
+                std::to_string(high) + ", got " + std::to_string(v));
+  }
+  return static_cast<int>(v);
+}
+
 std::vector<Range> ranges_from(ObjectReader r, const std::vector<std::string>& names) {
   std::vector<Range> ranges;
   for (const auto& name : names) {
     const auto pair = r.get<std::vector<double>>(name);
-    if (pair.size() != 2) throw Error("key '" + r.name(name) + "' must be [min, max]");
+    if (pair.size() != 2 || !std::isfinite(pair[0]) || !std::isfinite(pair[1]) ||
+        pair[0] > pair[1]) {
+      throw Error("key '" + r.name(name) + "' must be [min, max] with min <= max");
+    }
     ranges.push_back({pair[0], pair[1]});
   }
   return ranges;
@@ -160,13 +195,23 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
     throw Error("key '" + r.name("inputs") + "' must be linear or log2, got " + inputs);
   }
   t.log_inputs = inputs == "log2";
-  t.model.degree = r.get<int>("degree");
-  t.lambda = r.get<double>("lambda");
-  t.cv_rmse = r.get<double>("cv_rmse");
-  t.cv_rmspe = r.get<double>("cv_rmspe");
-  t.rows = r.get<size_t>("rows");
+  t.model.degree = checked_int(r, "degree", 0, kMaxTermDegree);
+  t.lambda = checked_number(r, "lambda", 0.0);
+  t.cv_rmse = checked_number(r, "cv_rmse", 0.0);
+  t.cv_rmspe = checked_number(r, "cv_rmspe", 0.0);
+  t.rows = static_cast<size_t>(checked_int(r, "rows", 0, std::numeric_limits<int>::max()));
   t.feature_names = r.get<std::vector<std::string>>("features");
-  t.model.intercept = r.get<double>("intercept");
+  // The kind's features come first (their ranges are named by them); a target naming others
+  // would not read back as written (found by fuzz/model_file_fuzzer).
+  for (size_t i = 0; i < base_features.size(); ++i) {
+    if (i >= t.feature_names.size() || t.feature_names[i] != base_features[i]) {
+      throw Error("key '" + r.name("features") + "' must start with the kind's features; entry " +
+                  std::to_string(i + 1) + " is " +
+                  (i < t.feature_names.size() ? "'" + t.feature_names[i] + "'" : "missing") +
+                  ", expected '" + base_features[i] + "'");
+    }
+  }
+  t.model.intercept = checked_number(r, "intercept");
   t.model.num_features = t.feature_names.size();
   t.model.num_special = specials.size();
   for (ObjectReader term_reader : r.objects("terms")) {
@@ -179,15 +224,30 @@ TargetModel target_from(ObjectReader r, const std::vector<std::string>& base_fea
       }
       term.special = static_cast<int>(it - specials.begin());
     } else {
-      term.exponents = term_reader.get<std::vector<int>>("exponents");
-      if (term.exponents.size() != t.feature_names.size()) {
+      const std::vector<int64_t> exponents =
+          json::to_int_list(term_reader.required("exponents"), term_reader.name("exponents"));
+      if (exponents.size() != t.feature_names.size()) {
         throw Error("'" + term_reader.name("exponents") + "' has " +
-                    std::to_string(term.exponents.size()) + " entries, expected " +
+                    std::to_string(exponents.size()) + " entries, expected " +
                     std::to_string(t.feature_names.size()));
+      }
+      int64_t degree = 0;
+      for (int64_t e : exponents) {
+        if (e < 0 || e > t.model.degree) {
+          throw Error("'" + term_reader.name("exponents") + "' has the exponent " +
+                      std::to_string(e) + ", outside 0.." + std::to_string(t.model.degree));
+        }
+        degree += e;
+        term.exponents.push_back(static_cast<int>(e));
+      }
+      if (degree > t.model.degree) {
+        throw Error("'" + term_reader.name("exponents") + "' is a term of degree " +
+                    std::to_string(degree) + " in a model of degree " +
+                    std::to_string(t.model.degree));
       }
     }
     t.model.terms.push_back(term);
-    t.model.coefficients.push_back(term_reader.get<double>("coefficient"));
+    t.model.coefficients.push_back(checked_number(term_reader, "coefficient"));
   }
   t.feature_ranges = ranges_from(r.object("feature_ranges"), base_features);
   t.special_ranges = ranges_from(r.object("special_ranges"), specials);

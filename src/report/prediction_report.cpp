@@ -45,17 +45,18 @@ std::string prediction_json(const NetworkPrediction& p, const PredictionSummary&
                       {"energy_mj", optional_json(l.energy_mj)},
                       {"flags", l.flags}});
   }
-  const Json doc{{"network", p.network},
-                 {"batch", p.batch},
-                 {"model", p.model},
-                 {"layers", layers},
-                 {"total",
-                  {{"runtime_ms", p.runtime_ms},
-                   {"power_w", optional_json(p.power_w)},
-                   {"energy_mj", optional_json(p.energy_mj)},
-                   {"runtime_without_power_ms", p.runtime_without_power_ms},
-                   {"layers", s.layers},
-                   {"layers_without_model", s.without_model}}}};
+  Json doc{{"network", p.network},
+           {"batch", p.batch},
+           {"model", p.model},
+           {"layers", layers},
+           {"total",
+            {{"runtime_ms", p.runtime_ms},
+             {"power_w", optional_json(p.power_w)},
+             {"energy_mj", optional_json(p.energy_mj)},
+             {"runtime_without_power_ms", p.runtime_without_power_ms},
+             {"layers", s.layers},
+             {"layers_without_model", s.without_model}}}};
+  if (!p.warnings.empty()) doc["warnings"] = p.warnings;
   return doc.dump(2) + "\n";
 }
 

@@ -20,6 +20,9 @@ std::string trim(const std::string& text) {
   return text.substr(begin, end - begin + 1);
 }
 
+}  // namespace
+}  // namespace cpu
+
 // "model name" on x86, "Model"/"Hardware"/"cpu model" elsewhere.
 std::string cpu_model_name() {
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -28,8 +31,8 @@ std::string cpu_model_name() {
   while (std::getline(cpuinfo, line)) {
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
-    const std::string key = trim(line.substr(0, colon));
-    const std::string value = trim(line.substr(colon + 1));
+    const std::string key = cpu::trim(line.substr(0, colon));
+    const std::string value = cpu::trim(line.substr(colon + 1));
     if (value.empty()) continue;
     if (key == "model name") return value;
     if (fallback.empty() && (key == "Model" || key == "Hardware" || key == "cpu model")) {
@@ -38,6 +41,9 @@ std::string cpu_model_name() {
   }
   return fallback.empty() ? "unknown CPU (no model name in /proc/cpuinfo)" : fallback;
 }
+
+namespace cpu {
+namespace {
 
 std::string kernel_version() {
   utsname name{};
@@ -68,8 +74,9 @@ DeviceInfo cpu_device_info() {
   info.library_version = "oneDNN cpu runtime " + threading_runtime();
   info.detail = "isa " + isa_name(dnnl::get_effective_cpu_isa()) + "; " +
                 std::to_string(available_cpus()) + " logical CPUs available; " +
-                (supports_bf16() ? "bf16 supported" : "bf16 not supported") +
-                "; runs RunSettings.threads threads (1 by default)";
+                (supports_bf16() ? "bf16 supported" : "bf16 not supported") + "; measures with " +
+                std::to_string(RunSettings{}.threads) +
+                (RunSettings{}.threads == 1 ? " thread" : " threads") + " by default (--threads)";
   return info;
 }
 

@@ -1,4 +1,5 @@
 // Reader of our JSON network format (docs/network-format.md).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -147,14 +148,31 @@ std::vector<Shape> read_constant_operands(ObjectReader& r) {
     throw Error("key 'constant_operands' must be a list of shapes, got " + json::brief(*operands));
   }
   for (const auto& shape : *operands) {
-    // [] is a scalar of the graph (no parameter, see docs/costs.md).
+    // [] is a scalar of the graph (attention's 1/sqrt(d), a constant 0.5): see docs/costs.md.
     const bool scalar = shape.is_array() && shape.empty();
     shapes.push_back(scalar ? Shape{} : json::to_dims(shape, "constant_operands", 6, false));
   }
   return shapes;
 }
 
-EltwiseAttrs read_eltwise(ObjectReader& r) { return EltwiseAttrs{read_constant_operands(r)}; }
+EltwiseAttrs read_eltwise(ObjectReader& r) {
+  EltwiseAttrs a;
+  a.constant_operands = read_constant_operands(r);
+  if (const Json* shared = r.optional("shared_constant_operands")) {
+    for (int64_t i : json::to_int_list(*shared, "shared_constant_operands")) {
+      if (i < 0 || i >= static_cast<int64_t>(a.constant_operands.size())) {
+        throw Error("key 'shared_constant_operands': " + std::to_string(i) +
+                    " is not an index into constant_operands");
+      }
+      if (std::find(a.shared_operands.begin(), a.shared_operands.end(), static_cast<size_t>(i)) !=
+          a.shared_operands.end()) {
+        throw Error("key 'shared_constant_operands': " + std::to_string(i) + " appears twice");
+      }
+      a.shared_operands.push_back(static_cast<size_t>(i));
+    }
+  }
+  return a;
+}
 
 MatmulAttrs read_matmul(ObjectReader& r) {
   MatmulAttrs a;

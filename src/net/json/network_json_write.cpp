@@ -125,6 +125,7 @@ void write_attrs(const Layer& layer, Json& out) {
     case LayerKind::max: {
       const auto& a = attrs_of<EltwiseAttrs>(layer);
       if (!a.constant_operands.empty()) out["constant_operands"] = a.constant_operands;
+      if (!a.shared_operands.empty()) out["shared_constant_operands"] = a.shared_operands;
       break;
     }
     case LayerKind::concat: {

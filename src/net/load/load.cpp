@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 namespace {
 
 Network load_file(const std::string& path, const ImportOptions& options) {
+  const std::string kind = special_file_kind(path);
+  if (!kind.empty()) throw Error("it is " + kind + ", not a network file");
   const std::string ext = fs::path(path).extension().string();
   if (ext == ".onnx") return import_onnx(path, options);
   const std::string text = read_text_file(path);
@@ -23,6 +25,12 @@ Network load_file(const std::string& path, const ImportOptions& options) {
     return parse_network_json(text, path, options);
   }
   throw Error("'" + path + "' is neither .onnx nor .json");
+}
+
+// A spec that names a file rather than a zoo network: a folder in it, or a file extension.
+bool names_a_file(const std::string& spec) {
+  const std::string ext = fs::path(spec).extension().string();
+  return spec.find('/') != std::string::npos || ext == ".onnx" || ext == ".json";
 }
 
 }  // namespace
@@ -54,6 +62,7 @@ Network load_network(const std::string& spec, const ImportOptions& options) {
   } catch (...) {
     rethrow_with_context("loading '" + spec + "'");
   }
+  if (names_a_file(spec)) throw Error("cannot open '" + spec + "': no such file");
   std::string names;
   for (const auto& entry : zoo_entries()) names += (names.empty() ? "" : ", ") + entry.name;
   throw Error("'" + spec + "' is neither a file nor a zoo network (zoo: " +

@@ -109,6 +109,25 @@ std::vector<std::string> data_input_names(const Context& ctx, const onnx::NodePr
   return names;
 }
 
+// ONNX graphs are in single static assignment form: each tensor has one producer. A second
+// node writing a tensor would silently replace the first one's layer (a Relu dropped), so it
+// is refused, naming both nodes.
+void check_single_producers(const onnx::GraphProto& graph) {
+  std::unordered_map<std::string, std::string> producer;
+  for (const auto& input : graph.input()) producer.emplace(input.name(), "a graph input");
+  for (const auto& init : graph.initializer()) producer.emplace(init.name(), "an initializer");
+  for (const auto& node : graph.node()) {
+    for (const auto& out : node.output()) {
+      if (out.empty()) continue;
+      const auto [it, first] = producer.emplace(out, node_label(node));
+      if (!first) {
+        throw Error(node_label(node) + " writes '" + out + "', already defined by " + it->second +
+                    " (a tensor has one producer in ONNX)");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void define_initializers(Context& ctx, const onnx::GraphProto& graph) {
@@ -124,6 +143,7 @@ void define_initializers(Context& ctx, const onnx::GraphProto& graph) {
 }
 
 void import_nodes(Context& ctx, const onnx::GraphProto& graph) {
+  check_single_producers(graph);
   std::unordered_map<std::string, std::vector<std::string>> readers;
   for (const auto& node : graph.node()) {
     for (const auto& in : node.input()) readers[in].push_back(node.op_type());

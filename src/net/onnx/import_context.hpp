@@ -65,6 +65,17 @@ class Context {
   }
   const std::vector<std::string>& readers(const std::string& tensor) const;
 
+  // The constant tensors an elementwise layer reads, in the order of its constant_operands: a
+  // tensor shared by many nodes is counted once among the network's parameters, by the first
+  // layer that stays in the network.
+  void set_constant_operand_names(int layer, std::vector<std::string> names) {
+    constant_operand_names_[layer] = std::move(names);
+  }
+  const std::vector<std::string>* constant_operand_names(int layer) const {
+    const auto it = constant_operand_names_.find(layer);
+    return it == constant_operand_names_.end() ? nullptr : &it->second;
+  }
+
   // Shape ONNX inferred for a tensor, nullptr when it has none.
   const std::vector<int64_t>* inferred(const std::string& name) const;
   const std::vector<Layer>& layers() const { return layers_; }
@@ -82,6 +93,7 @@ class Context {
   std::unordered_map<std::string, std::vector<std::string>> readers_;
   std::vector<Layer> layers_;
   std::unordered_set<std::string> layer_names_;
+  std::unordered_map<int, std::vector<std::string>> constant_operand_names_;
 };
 
 }  // namespace np::onnx_import

@@ -397,6 +397,7 @@ void map_elementwise(Context& ctx, const onnx::NodeProto& node) {
   if (op == "Max" || op == "Min") kind = LayerKind::max;
   EltwiseAttrs a;
   std::vector<int> inputs;
+  std::vector<std::string> names;  // of the constant operands
   for (int k = 0; k < node.input_size(); ++k) {
     const Tensor* t = ctx.input(node, k);
     if (!t) continue;
@@ -404,13 +405,15 @@ void map_elementwise(Context& ctx, const onnx::NodeProto& node) {
       inputs.push_back(ctx.data_input(node, k).layer);
     } else {
       a.constant_operands.push_back(t->shape);
+      names.push_back(node.input(k));
     }
   }
   if (inputs.size() + a.constant_operands.size() == 1) {
     ctx.emit(node_layer(node, LayerKind::identity, NoAttrs{}, inputs), node.output(0));
     return;
   }
-  ctx.emit(node_layer(node, kind, a, inputs), node.output(0));
+  const int id = ctx.emit(node_layer(node, kind, a, inputs), node.output(0));
+  ctx.set_constant_operand_names(id, std::move(names));
 }
 
 // A constant operand before every data operand (ViT's class token, expanded over the file's

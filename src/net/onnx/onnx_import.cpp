@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 #include "graph_walk.hpp"
 #include "import_context.hpp"
@@ -85,9 +86,16 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
   const auto live = live_layers(ctx, graph);
   Network net(network_name(graph, display_name), inputs.import_batch, inputs.dtype);
   std::vector<int> new_id(live.size(), -1);
+  std::unordered_set<std::string> counted_weights;
   for (size_t i = 0; i < live.size(); ++i) {
     if (!live[i]) continue;
     Layer layer = ctx.layers()[i];
+    if (const auto* names = ctx.constant_operand_names(static_cast<int>(i))) {
+      auto& shared = std::get<EltwiseAttrs>(layer.attrs).shared_operands;
+      for (size_t k = 0; k < names->size(); ++k) {
+        if (!counted_weights.insert((*names)[k]).second) shared.push_back(k);
+      }
+    }
     for (int& in : layer.inputs) in = new_id[static_cast<size_t>(in)];
     new_id[i] = net.add(std::move(layer));
   }
