@@ -109,9 +109,7 @@ LayerCost layer_cost(const Network& net, int id) {
         const int64_t elements = element_count(a.constant_operands[i]);
         const bool shared = std::find(a.shared_operands.begin(), a.shared_operands.end(), i) !=
                             a.shared_operands.end();
-        // A rank-0 operand is a scalar of the graph (ONNX's Constant 1/sqrt(d) of attention),
-        // not a weight of the model: read like a shared one, but no parameter.
-        if (shared || a.constant_operands[i].empty()) {
+        if (shared) {
           read_elements = c.add(read_elements, elements);
         } else {
           cost.params = c.add(cost.params, elements);

@@ -96,17 +96,6 @@ TEST(Network, BroadcastingElementwiseWithAConstantOperand) {
   EXPECT_EQ(layer_cost(net, 1).params, 8);
 }
 
-// Attention's 1/sqrt(d) is a scalar of the graph (rank 0): an operand, no parameter.
-TEST(Network, ARankZeroConstantOperandCostsFlopsButIsNoParameter) {
-  Network net("t", 2);
-  net.add(input("a", {8, 4}));
-  net.add(layer("scaled", LayerKind::mul, {0}, EltwiseAttrs{{Shape{}}}));
-  net.infer_shapes();
-  EXPECT_EQ(net.layer(1).output_shape, (Shape{2, 8, 4}));
-  EXPECT_EQ(layer_cost(net, 1).params, 0);
-  EXPECT_EQ(layer_cost(net, 1).flops, 2 * 8 * 4);
-}
-
 TEST(Network, ConcatAndReshapeChecks) {
   Network net("t", 2);
   net.add(input("a", {8, 4, 4}));

@@ -148,7 +148,7 @@ std::vector<Shape> read_constant_operands(ObjectReader& r) {
     throw Error("key 'constant_operands' must be a list of shapes, got " + json::brief(*operands));
   }
   for (const auto& shape : *operands) {
-    // [] is a scalar of the graph (attention's 1/sqrt(d), a constant 0.5): see docs/costs.md.
+    // [] is a scalar (one number, as ONNX writes a constant 0.5).
     const bool scalar = shape.is_array() && shape.empty();
     shapes.push_back(scalar ? Shape{} : json::to_dims(shape, "constant_operands", 6, false));
   }

@@ -405,7 +405,8 @@ void map_elementwise(Context& ctx, const onnx::NodeProto& node) {
       inputs.push_back(ctx.data_input(node, k).layer);
     } else {
       a.constant_operands.push_back(t->shape);
-      names.push_back(node.input(k));
+      // An empty name: a Constant node's number, read but never a parameter.
+      names.push_back(t->graph_constant ? std::string() : node.input(k));
     }
   }
   if (inputs.size() + a.constant_operands.size() == 1) {
