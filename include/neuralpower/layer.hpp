@@ -17,6 +17,7 @@ enum class LayerKind {
   conv,
   pool,
   fc,
+  matmul,  // a product of two activations (attention), or of an activation and a constant tensor
   bn,
   act,
   add,
@@ -84,6 +85,17 @@ struct FcAttrs {
   bool bias = true;
 };
 
+// Y = op(A) op(B) over the last two dims, numpy-style broadcasting over the leading ones
+// (ONNX MatMul, attention's Q Kᵀ and A V). op transposes the last two dims of an operand
+// when its flag is set. A is the first input; B the second input, or, when the layer has one
+// input, a constant tensor of shape `constant_b` (a weight: parameters, read). Both inputs keep
+// dim 0 aligned with the output's (same rank), so every shape scales with the batch.
+struct MatmulAttrs {
+  bool transpose_a = false;
+  bool transpose_b = false;
+  Shape constant_b;  // empty when B is a layer
+};
+
 struct BnAttrs {
   double epsilon = 1e-5;
 };
@@ -121,8 +133,11 @@ struct EltwiseAttrs {
   std::vector<size_t> shared_operands = {};
 };
 
+// Constant operands (ViT's class token) come before the layer inputs along the axis. Each
+// is one sample's tensor (dim 0 is 1) broadcast over dim 0: its elements are parameters.
 struct ConcatAttrs {
   int64_t axis = 1;  // non-negative after import
+  std::vector<Shape> constant_operands;
 };
 
 struct LrnAttrs {
@@ -176,7 +191,7 @@ struct UnknownAttrs {
 struct NoAttrs {};
 
 using LayerAttrs =
-    std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, BnAttrs, ActAttrs,
+    std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, MatmulAttrs, BnAttrs, ActAttrs,
                  EltwiseAttrs, ConcatAttrs, LrnAttrs, SoftmaxAttrs, LayerNormAttrs, TransposeAttrs,
                  SliceAttrs, ReshapeAttrs, UnknownAttrs>;
 

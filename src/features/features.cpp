@@ -39,6 +39,12 @@ const std::vector<FeatureSpec>& specs() {
       {LayerKind::layernorm, {"rows", "row_length"}, {"input_elements", "weight_elements"}},
       {LayerKind::transpose, {"batch", "elements_per_sample"}, {"input_elements"}},
       {LayerKind::slice, {"batch", "elements_per_sample"}, {"output_elements"}},
+      // Last, with existing names only, so that the dataset's columns keep their order. A
+      // product of `batch` matrices [rows x in_features] by [in_features x out_features].
+      // A product of `batch` matrices [rows x in_features] by [in_features x out_features].
+      {LayerKind::matmul,
+       {"batch", "rows", "in_features", "out_features"},
+       {"flops", "input_elements", "output_elements", "weight_elements"}},
   };
   return table;
 }
@@ -68,7 +74,11 @@ void FeatureValues::push_back(double value) {
 const std::vector<LayerKind>& modelled_kinds() {
   static const std::vector<LayerKind> kinds = [] {
     std::vector<LayerKind> k;
-    for (const auto& spec : specs()) k.push_back(spec.kind);
+    for (const auto& spec : specs()) {
+      // matmul has its features (and dataset columns) but joins the trained kinds only once the
+      // random sampling plan draws it and tools/torch_profile.py runs it (issue 13).
+      if (spec.kind != LayerKind::matmul) k.push_back(spec.kind);
+    }
     return k;
   }();
   return kinds;
@@ -125,6 +135,14 @@ LayerFeatures layer_features(const Network& net, int id) {
       const int64_t k = in.back();
       f.features = {d(in_elements / k), d(k), d(out.back())};
       f.specials = {d(cost.flops), d(in_elements), d(out_elements), d(cost.params)};
+      break;
+    }
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      const int64_t rows = out[out.size() - 2], columns = out.back();
+      const int64_t inner = a.transpose_a ? in[in.size() - 2] : in.back();
+      f.features = {d(out_elements / (rows * columns)), d(rows), d(inner), d(columns)};
+      f.specials = {d(cost.flops), d(all_inputs), d(out_elements), d(cost.params)};
       break;
     }
     case LayerKind::pool: {

@@ -82,6 +82,15 @@ LayerCost layer_cost(const Network& net, int id) {
       cost.flops = c.add(c.mul(2, cost.macs), a.bias ? out : 0);
       break;
     }
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      const Shape& a_shape = x;
+      const int64_t k = a.transpose_a ? a_shape[a_shape.size() - 2] : a_shape.back();
+      cost.macs = c.mul(out, k);
+      cost.params = a.constant_b.empty() ? 0 : element_count(a.constant_b);
+      cost.flops = c.mul(2, cost.macs);
+      break;
+    }
     case LayerKind::bn:
       // Inference folds the statistics into one scale and one shift per channel.
       cost.params = c.mul(4, x[1]);
@@ -134,6 +143,12 @@ LayerCost layer_cost(const Network& net, int id) {
       read_elements = out;  // only the selected part is read
       break;
     case LayerKind::concat:
+      // The constant operands (a class token) are read once per sample.
+      for (const auto& s : std::get<ConcatAttrs>(layer.attrs).constant_operands) {
+        cost.params = c.add(cost.params, element_count(s));
+        read_elements = c.add(read_elements, c.mul(element_count(s), layer.output_shape[0] - 1));
+      }
+      break;
     case LayerKind::transpose:
       break;
     default:

@@ -8,11 +8,12 @@
 namespace np {
 namespace {
 
-constexpr std::array<std::pair<LayerKind, std::string_view>, 21> kKindNames{{
+constexpr std::array<std::pair<LayerKind, std::string_view>, 22> kKindNames{{
     {LayerKind::input, "input"},
     {LayerKind::conv, "conv"},
     {LayerKind::pool, "pool"},
     {LayerKind::fc, "fc"},
+    {LayerKind::matmul, "matmul"},
     {LayerKind::bn, "bn"},
     {LayerKind::act, "act"},
     {LayerKind::add, "add"},

@@ -153,6 +153,50 @@ Shape infer_replica_reshape(const ReshapeAttrs& a, const Shape& in) {
   return out;
 }
 
+Shape matmul_operand(Shape s, bool transposed) {
+  if (transposed) std::swap(s[s.size() - 2], s[s.size() - 1]);
+  return s;
+}
+
+Shape infer_matmul(const MatmulAttrs& a, const std::vector<Shape>& in) {
+  if (in.empty() || in.size() > 2) {
+    fail("matmul needs one or two inputs, has " + std::to_string(in.size()));
+  }
+  if ((in.size() == 2) != a.constant_b.empty()) {
+    fail("matmul needs B as its second input or as constant_b, exactly one of them");
+  }
+  const Shape& b_given = in.size() == 2 ? in[1] : a.constant_b;
+  if (in[0].size() < 2 || b_given.size() < 2) {
+    fail("matmul needs operands of rank >= 2, got " + dims(in[0]) + " and " + dims(b_given));
+  }
+  if (in.size() == 2 && in[1].size() != in[0].size()) {
+    fail("matmul of two layers needs operands of one rank (dim 0 scales with the batch), got " +
+         dims(in[0]) + " and " + dims(in[1]));
+  }
+  if (in.size() == 1) {
+    element_count(a.constant_b);
+    if (a.constant_b.size() > in[0].size() ||
+        (a.constant_b.size() == in[0].size() && in[0].size() > 2 && a.constant_b[0] != 1)) {
+      fail("a constant B " + dims(a.constant_b) + " must not set dim 0 of " + dims(in[0]) +
+           " (it would not scale with the batch)");
+    }
+    if (a.constant_b.size() == 2 && in[0].size() == 2 && a.transpose_a) {
+      fail("a rank-2 A " + dims(in[0]) + " cannot be transposed: its dim 0 is the batch");
+    }
+  }
+  const Shape lhs = matmul_operand(in[0], a.transpose_a);
+  const Shape rhs = matmul_operand(b_given, a.transpose_b);
+  const int64_t k = lhs.back();
+  if (rhs[rhs.size() - 2] != k) {
+    fail("matmul operands " + dims(in[0]) + (a.transpose_a ? "ᵀ" : "") + " and " + dims(b_given) +
+         (a.transpose_b ? "ᵀ" : "") + " do not agree on the inner dim");
+  }
+  Shape out = broadcast({Shape(lhs.begin(), lhs.end() - 2), Shape(rhs.begin(), rhs.end() - 2)});
+  out.push_back(lhs[lhs.size() - 2]);
+  out.push_back(rhs.back());
+  return out;
+}
+
 }  // namespace
 
 PlainTranspose plain_transpose(const TransposeAttrs& attrs, const Shape& input) {
@@ -195,6 +239,9 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       out.back() = a.out_features;
       break;
     }
+    case LayerKind::matmul:
+      out = infer_matmul(std::get<MatmulAttrs>(layer.attrs), in);
+      break;
     case LayerKind::bn:
     case LayerKind::lrn: {
       const Shape& x = single_input(in);
@@ -233,16 +280,28 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
     }
     case LayerKind::concat: {
       if (in.empty()) fail("concat has no inputs");
-      const int64_t axis = normalize_axis(std::get<ConcatAttrs>(layer.attrs).axis, in[0].size());
+      const auto& a = std::get<ConcatAttrs>(layer.attrs);
+      const int64_t axis = normalize_axis(a.axis, in[0].size());
       if (axis == 0) fail("concat along the batch axis is not supported");
       out = in[0];
-      for (size_t k = 1; k < in.size(); ++k) {
-        if (in[k].size() != out.size()) fail("concat of different ranks");
+      std::vector<Shape> operands = in;
+      for (const auto& c : a.constant_operands) {
+        if (c.size() != out.size() || c[0] != 1) {
+          fail("a constant concat operand " + dims(c) + " needs the rank of " + dims(out) +
+               " and dim 0 of 1 (one sample's tensor)");
+        }
+        Shape broadcast_c = c;
+        broadcast_c[0] = out[0];
+        operands.push_back(broadcast_c);
+      }
+      for (size_t k = 1; k < operands.size(); ++k) {
+        const Shape& operand = operands[k];
+        if (operand.size() != out.size()) fail("concat of different ranks");
         for (size_t i = 0; i < out.size(); ++i) {
           if (static_cast<int64_t>(i) == axis) {
-            out[i] = checked_add(out[i], in[k][i], "concat size");
-          } else if (in[k][i] != out[i]) {
-            fail("concat inputs " + dims(in[0]) + " and " + dims(in[k]) + " differ off axis " +
+            out[i] = checked_add(out[i], operand[i], "concat size");
+          } else if (operand[i] != out[i]) {
+            fail("concat inputs " + dims(in[0]) + " and " + dims(operand) + " differ off axis " +
                  std::to_string(axis));
           }
         }

@@ -46,6 +46,10 @@ std::string attributes(const LayerAttrs& attrs) {
                  " cip=" + (a.count_include_pad ? "1" : "0");
         } else if constexpr (std::is_same_v<T, FcAttrs>) {
           return " out=" + std::to_string(a.out_features) + " bias=" + (a.bias ? "1" : "0");
+        } else if constexpr (std::is_same_v<T, MatmulAttrs>) {
+          return std::string(" ta=") + (a.transpose_a ? "1" : "0") +
+                 " tb=" + (a.transpose_b ? "1" : "0") +
+                 (a.constant_b.empty() ? "" : " const=" + shape_to_string(a.constant_b));
         } else if constexpr (std::is_same_v<T, BnAttrs>) {
           return " eps=" + number(a.epsilon);
         } else if constexpr (std::is_same_v<T, ActAttrs>) {
@@ -59,7 +63,11 @@ std::string attributes(const LayerAttrs& attrs) {
           }
           return text;
         } else if constexpr (std::is_same_v<T, ConcatAttrs>) {
-          return " axis=" + std::to_string(a.axis);
+          std::string text = " axis=" + std::to_string(a.axis);
+          for (size_t i = 0; i < a.constant_operands.size(); ++i) {
+            text += (i ? ";" : " const=") + shape_to_string(a.constant_operands[i]);
+          }
+          return text;
         } else if constexpr (std::is_same_v<T, LrnAttrs>) {
           return " size=" + std::to_string(a.size) + " alpha=" + number(a.alpha) +
                  " beta=" + number(a.beta) + " bias=" + number(a.bias);

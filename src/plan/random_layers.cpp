@@ -185,7 +185,7 @@ Network concat(Draw& draw, Builder b) {
   for (int64_t i = 0; i < parts; ++i) {
     b.input({std::max<int64_t>(8, channels_for(draw, h) / 2), h, h});
   }
-  return b.finish(LayerKind::concat, ConcatAttrs{1});
+  return b.finish(LayerKind::concat, ConcatAttrs{1, {}});
 }
 
 Network lrn(Draw& draw, Builder b) {

@@ -202,17 +202,34 @@ std::vector<LayerCase> eltwise_cases() {
   return cases;
 }
 
+// Attention's products (Q Kᵀ, A V), broadcasting, transposed operands, a constant B.
+std::vector<LayerCase> matmul_cases() {
+  std::vector<LayerCase> cases;
+  cases.push_back(make_case("matmul_scores_qkt", LayerKind::matmul, MatmulAttrs{false, true, {}},
+                            {{6, 7, 8}, {6, 7, 8}}));
+  cases.push_back(make_case("matmul_weights_v", LayerKind::matmul, MatmulAttrs{},
+                            {{2, 3, 7, 7}, {2, 3, 7, 5}}));
+  cases.push_back(make_case("matmul_transposed_a", LayerKind::matmul, MatmulAttrs{true, false, {}},
+                            {{3, 6, 4}, {3, 6, 5}}));
+  cases.push_back(make_case("matmul_broadcast_b", LayerKind::matmul, MatmulAttrs{},
+                            {{2, 3, 4, 5}, {2, 1, 5, 6}}));
+  cases.push_back(make_case("matmul_constant_b", LayerKind::matmul,
+                            MatmulAttrs{false, false, Shape{3, 5, 4}}, {{2, 3, 6, 5}}));
+  return cases;
+}
+
 // Data movement and zero-cost kinds.
 std::vector<LayerCase> data_movement_cases() {
   std::vector<LayerCase> cases;
-  cases.push_back(make_case("concat_channels", LayerKind::concat, ConcatAttrs{1},
+  cases.push_back(make_case("concat_channels", LayerKind::concat, ConcatAttrs{1, {}},
                             {{2, 3, 4, 4}, {2, 5, 4, 4}, {2, 1, 4, 4}}));
-  cases.push_back(
-      make_case("concat_width", LayerKind::concat, ConcatAttrs{3}, {{1, 2, 3, 4}, {1, 2, 3, 2}}));
+  cases.push_back(make_case("concat_width", LayerKind::concat, ConcatAttrs{3, {}},
+                            {{1, 2, 3, 4}, {1, 2, 3, 2}}));
   cases.push_back(make_case(
-      "concat_many", LayerKind::concat, ConcatAttrs{1},
+      "concat_many", LayerKind::concat, ConcatAttrs{1, {}},
       {{1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}}));
-  cases.push_back(make_case("concat_rank2", LayerKind::concat, ConcatAttrs{1}, {{3, 4}, {3, 6}}));
+  cases.push_back(
+      make_case("concat_rank2", LayerKind::concat, ConcatAttrs{1, {}}, {{3, 4}, {3, 6}}));
   cases.push_back(make_case("transpose_nhwc", LayerKind::transpose, TransposeAttrs{{0, 2, 3, 1}},
                             {{2, 3, 4, 5}}));
   cases.push_back(make_case("transpose_nchw", LayerKind::transpose, TransposeAttrs{{0, 3, 1, 2}},
@@ -249,7 +266,7 @@ const std::vector<LayerCase>& layer_cases() {
   static const std::vector<LayerCase> all = [] {
     std::vector<LayerCase> cases;
     for (auto group : {conv_cases(), pool_cases(), fc_norm_cases(), activation_cases(),
-                       eltwise_cases(), data_movement_cases()}) {
+                       eltwise_cases(), matmul_cases(), data_movement_cases()}) {
       cases.insert(cases.end(), group.begin(), group.end());
     }
     return cases;

@@ -136,6 +136,39 @@ std::vector<float> fc(const FcAttrs& a, const RefTensor& x, const std::vector<Re
   return y;
 }
 
+// Y = op(A) op(B) with numpy broadcasting over the leading dims, index by index.
+std::vector<float> matmul(const MatmulAttrs& a, const RefTensor& x, const RefTensor& b,
+                          const Shape& out) {
+  const size_t rank = out.size();
+  const auto padded = [rank](const Shape& s) {
+    Shape p(rank - s.size(), 1);
+    p.insert(p.end(), s.begin(), s.end());
+    return p;
+  };
+  const Shape xs = padded(x.shape), bs = padded(b.shape);
+  const auto x_strides = strides_of(xs), b_strides = strides_of(bs);
+  const int64_t k_dim = a.transpose_a ? xs[rank - 2] : xs[rank - 1];
+  std::vector<float> y(static_cast<size_t>(product(out, 0, rank)));
+  for (size_t flat = 0; flat < y.size(); ++flat) {
+    const Index index = unflatten(static_cast<int64_t>(flat), out);
+    int64_t x_base = 0, b_base = 0;
+    for (size_t i = 0; i + 2 < rank; ++i) {
+      x_base += (xs[i] == 1 ? 0 : index[i]) * x_strides[i];
+      b_base += (bs[i] == 1 ? 0 : index[i]) * b_strides[i];
+    }
+    const int64_t m = index[rank - 2], n = index[rank - 1];
+    double acc = 0.0;
+    for (int64_t k = 0; k < k_dim; ++k) {
+      const int64_t xi = a.transpose_a ? k * x_strides[rank - 2] + m : m * x_strides[rank - 2] + k;
+      const int64_t bi = a.transpose_b ? n * b_strides[rank - 2] + k : k * b_strides[rank - 2] + n;
+      acc += static_cast<double>(x.values[static_cast<size_t>(x_base + xi)]) *
+             b.values[static_cast<size_t>(b_base + bi)];
+    }
+    y[flat] = static_cast<float>(acc);
+  }
+  return y;
+}
+
 std::vector<float> batch_norm(const BnAttrs& a, const RefTensor& x,
                               const std::vector<RefTensor>& p) {
   const int64_t channels = x.shape[1];
@@ -334,6 +367,12 @@ std::vector<float> reference_forward(const Layer& layer, const std::vector<RefTe
       return pool(std::get<PoolAttrs>(layer.attrs), operand(inputs, 0, "input"), output_shape);
     case LayerKind::fc:
       return fc(std::get<FcAttrs>(layer.attrs), operand(inputs, 0, "input"), parameters);
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      const RefTensor& b = a.constant_b.empty() ? operand(inputs, 1, "matmul B")
+                                                : operand(parameters, 0, "matmul constant B");
+      return matmul(a, operand(inputs, 0, "matmul A"), b, output_shape);
+    }
     case LayerKind::bn:
       return batch_norm(std::get<BnAttrs>(layer.attrs), operand(inputs, 0, "input"), parameters);
     case LayerKind::act: {

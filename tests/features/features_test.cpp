@@ -34,7 +34,7 @@ Network every_kind() {
   add("add", LayerKind::add, {conv, x}, EltwiseAttrs{});
   add("mul", LayerKind::mul, {conv}, EltwiseAttrs{{Shape{16, 1, 1}}});
   add("max", LayerKind::max, {conv, x}, EltwiseAttrs{});
-  add("cat", LayerKind::concat, {conv, x}, ConcatAttrs{1});
+  add("cat", LayerKind::concat, {conv, x}, ConcatAttrs{1, {}});
   add("lrn", LayerKind::lrn, {conv}, LrnAttrs{});
   const int t = add("t", LayerKind::transpose, {conv}, TransposeAttrs{{0, 2, 3, 1}});
   add("ln", LayerKind::layernorm, {t}, LayerNormAttrs{});
@@ -74,6 +74,25 @@ TEST(Features, ConvSpecialTermsAreTheLayersCosts) {
   EXPECT_EQ(f.specials[3], static_cast<double>(cost.params));
   EXPECT_EQ(f.features[0], 4);   // batch
   EXPECT_EQ(f.features[9], 16);  // groups: depthwise is told apart
+}
+
+// Q Kᵀ over 4 samples x 16 channels of 8x8 matrices: 64 products of 8x8 by 8x8.
+TEST(Features, MatmulFeaturesAreTheProductsShapeAndCosts) {
+  Network net("attention", 4);
+  net.add({"x", LayerKind::input, "", {}, InputAttrs{{16, 8, 8}}, {}});
+  net.add({"y", LayerKind::input, "", {}, InputAttrs{{16, 8, 8}}, {}});
+  const int id =
+      net.add({"matmul", LayerKind::matmul, "", {0, 1}, MatmulAttrs{false, true, {}}, {}});
+  net.infer_shapes();
+  EXPECT_FALSE(is_modelled_kind(LayerKind::matmul));  // not yet drawn by the sampling plan
+  const auto named = named_features(net, id);
+  EXPECT_EQ(named.at("batch"), 64);
+  EXPECT_EQ(named.at("rows"), 8);
+  EXPECT_EQ(named.at("in_features"), 8);
+  EXPECT_EQ(named.at("out_features"), 8);
+  EXPECT_EQ(named.at("flops"), static_cast<double>(layer_cost(net, id).flops));
+  EXPECT_EQ(named.at("input_elements"), 2 * 4 * 16 * 8 * 8);
+  EXPECT_EQ(named.at("weight_elements"), 0);
 }
 
 TEST(Features, PowerFeaturesAppendTheirLogarithms) {

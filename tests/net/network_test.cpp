@@ -100,7 +100,7 @@ TEST(Network, ConcatAndReshapeChecks) {
   Network net("t", 2);
   net.add(input("a", {8, 4, 4}));
   net.add(input("b", {3, 4, 4}));
-  net.add(layer("cat", LayerKind::concat, {0, 1}, ConcatAttrs{1}));
+  net.add(layer("cat", LayerKind::concat, {0, 1}, ConcatAttrs{1, {}}));
   net.add(layer("r", LayerKind::reshape, {2}, ReshapeAttrs{{11, -1}}));
   net.add(layer("f", LayerKind::flatten, {3}, ReshapeAttrs{}));
   net.infer_shapes();
@@ -238,4 +238,89 @@ TEST(Network, HugeWindowAttributesAreErrorsNotOverflow) {
 }
 
 }  // namespace
+// Attention's products on heads in front ([heads, tokens, dim] per sample at batch 1): Q Kᵀ
+// by a transposed operand, then the weights times V. MACs are rows x columns x inner per
+// matrix, and the whole layer scales with the batch.
+TEST(Network, MatmulOfTwoActivationsWithATransposedOperand) {
+  Network net("attention", 1);
+  net.add(input("q", {12, 197, 64}));
+  net.add(input("k", {12, 197, 64}));
+  net.add(layer("scores", LayerKind::matmul, {0, 1}, MatmulAttrs{false, true, {}}));
+  net.add(layer("mixed", LayerKind::matmul, {2, 1}, MatmulAttrs{}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{1, 12, 197, 197}));
+  EXPECT_EQ(net.layer(3).output_shape, (Shape{1, 12, 197, 64}));
+  const LayerCost scores = layer_cost(net, 2);
+  EXPECT_EQ(scores.macs, int64_t{12} * 197 * 197 * 64);
+  EXPECT_EQ(scores.flops, 2 * scores.macs);
+  EXPECT_EQ(scores.params, 0);
+  EXPECT_EQ(scores.bytes_read, 4 * 2 * int64_t{12} * 197 * 64);
+  EXPECT_EQ(scores.bytes_written, 4 * int64_t{12} * 197 * 197);
+  EXPECT_EQ(layer_cost(net, 3).macs, int64_t{12} * 197 * 64 * 197);
+  net.set_batch(8);
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{8, 12, 197, 197}));
+  EXPECT_EQ(layer_cost(net, 2).macs, 8 * scores.macs);
+}
+
+// A constant B of lower rank broadcasts over the leading dims; its elements are weights.
+TEST(Network, MatmulByAConstantBroadcastsAndCountsItsWeights) {
+  Network net("t", 2);
+  net.add(input("x", {3, 5, 4}));
+  net.add(layer("p", LayerKind::matmul, {0}, MatmulAttrs{false, false, Shape{3, 4, 6}}));
+  net.add(layer("q", LayerKind::matmul, {0}, MatmulAttrs{true, false, Shape{5, 7}}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{2, 3, 5, 6}));
+  EXPECT_EQ(net.layer(2).output_shape, (Shape{2, 3, 4, 7}));
+  const LayerCost p = layer_cost(net, 1);
+  EXPECT_EQ(p.macs, int64_t{2} * 3 * 5 * 6 * 4);
+  EXPECT_EQ(p.params, 3 * 4 * 6);
+  EXPECT_EQ(p.bytes_read, 4 * (2 * 3 * 5 * 4 + 3 * 4 * 6));
+  EXPECT_EQ(layer_cost(net, 2).macs, int64_t{2} * 3 * 4 * 7 * 5);
+}
+
+TEST(Network, MatmulShapeErrorsNameTheOperands) {
+  const auto error_of = [](std::vector<Shape> inputs, MatmulAttrs attrs) {
+    Network net("t", 1);
+    std::vector<int> ids;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      ids.push_back(net.add(input("x" + std::to_string(i), inputs[i])));
+    }
+    net.add(layer("m", LayerKind::matmul, ids, attrs));
+    try {
+      net.infer_shapes();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({{2, 3, 4}, {2, 5, 6}}, {}).find("do not agree on the inner dim"),
+            std::string::npos);
+  EXPECT_NE(error_of({{2, 3, 4}, {3, 4, 6}}, {}).find("do not broadcast"), std::string::npos);
+  EXPECT_NE(error_of({{3, 4}, {2, 4, 6}}, {}).find("of one rank"), std::string::npos);
+  EXPECT_NE(error_of({{3, 4}}, {}).find("exactly one of them"), std::string::npos);
+  EXPECT_NE(error_of({{3, 4}}, {false, false, Shape{2, 4, 6}}).find("must not set dim 0"),
+            std::string::npos);
+}
+
+// ViT's class token: a constant one-sample operand in front along the tokens.
+TEST(Network, ConcatWithAConstantOperandCountsItAsParameters) {
+  Network net("t", 1);
+  net.add(input("patches", {196, 768}));
+  net.add(layer("tokens", LayerKind::concat, {0}, ConcatAttrs{1, {Shape{1, 1, 768}}}));
+  net.infer_shapes();
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{1, 197, 768}));
+  const LayerCost one = layer_cost(net, 1);
+  EXPECT_EQ(one.params, 768);
+  EXPECT_EQ(one.bytes_read, 4 * (196 * 768 + 768));
+  net.set_batch(4);
+  EXPECT_EQ(net.layer(1).output_shape, (Shape{4, 197, 768}));
+  EXPECT_EQ(layer_cost(net, 1).bytes_read, 4 * (4 * 196 * 768 + 4 * 768));
+  EXPECT_EQ(layer_cost(net, 1).params, 768);
+
+  Network bad("t", 2);
+  bad.add(input("patches", {196, 768}));
+  bad.add(layer("tokens", LayerKind::concat, {0}, ConcatAttrs{1, {Shape{2, 1, 768}}}));
+  EXPECT_THROW(bad.infer_shapes(), Error);
+}
+
 }  // namespace np

@@ -65,7 +65,12 @@ inline std::string describe_attrs(const Layer& layer) {
           for (const auto& s : a.constant_operands) text += " " + dims(s);
           return text;
         } else if constexpr (std::is_same_v<T, ConcatAttrs>) {
-          return "concat axis=" + std::to_string(a.axis);
+          std::string text = "concat axis=" + std::to_string(a.axis);
+          for (const auto& s : a.constant_operands) text += " " + dims(s);
+          return text;
+        } else if constexpr (std::is_same_v<T, MatmulAttrs>) {
+          return "matmul ta=" + std::to_string(a.transpose_a) +
+                 " tb=" + std::to_string(a.transpose_b) + " b=" + dims(a.constant_b);
         } else if constexpr (std::is_same_v<T, LrnAttrs>) {
           return "lrn size=" + std::to_string(a.size) + " alpha=" + exact(a.alpha) +
                  " beta=" + exact(a.beta) + " bias=" + exact(a.bias);

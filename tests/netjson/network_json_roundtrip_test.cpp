@@ -88,7 +88,7 @@ Network network_with_every_kind() {
   LrnAttrs lrn_attrs{3, 2e-4, 0.5, 2.0};
   const int lrn = b.add("lrn", LayerKind::lrn, {pool_avg}, lrn_attrs);
   const int gelu = b.add("gelu", LayerKind::act, {pool_avg}, act("gelu"));
-  const int concat = b.add("concat", LayerKind::concat, {lrn, gelu}, ConcatAttrs{1});
+  const int concat = b.add("concat", LayerKind::concat, {lrn, gelu}, ConcatAttrs{1, {}});
   const int add = b.add("add", LayerKind::add, {concat}, EltwiseAttrs{{{8, 1, 1}}});
   const int mul = b.add("mul", LayerKind::mul, {add, concat}, EltwiseAttrs{});
   const int max = b.add("max", LayerKind::max, {mul}, EltwiseAttrs{{{1, 5, 9}, {9}}});
@@ -171,6 +171,28 @@ TEST(NetworkJsonRoundTrip, LayersThatMoveDimZeroSurviveAndFollowTheBatch) {
   const Network batched = parse_network_json(text, "replicas.json", options);
   EXPECT_EQ(batched.layer(2).output_shape, (Shape{24, 3}));
   EXPECT_EQ(batched.layers().back().output_shape, (Shape{8, 9}));
+}
+
+// Attention's products and ViT's class token.
+TEST(NetworkJsonRoundTrip, MatmulAndConcatConstantsSurvive) {
+  Network net("attention", 2);
+  NetBuilder b(net);
+  const int q = b.add("q", LayerKind::input, {}, InputAttrs{{4, 6, 8}});
+  const int k = b.add("k", LayerKind::input, {}, InputAttrs{{4, 6, 8}});
+  const int scores = b.add("scores", LayerKind::matmul, {q, k}, MatmulAttrs{false, true, {}});
+  const int stacked =
+      b.add("stacked", LayerKind::matmul, {scores}, MatmulAttrs{true, false, Shape{6, 3}});
+  b.add("cls", LayerKind::concat, {stacked}, ConcatAttrs{2, {Shape{1, 4, 1, 3}}});
+  net.infer_shapes();
+  EXPECT_EQ(net.layers().back().output_shape, (Shape{2, 4, 7, 3}));
+  const std::string text = write_network_json(net);
+  EXPECT_NE(text.find(R"("kind": "matmul", "inputs": ["q", "k"], "transpose_b": true)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("constant_operands": [[1, 4, 1, 3]])"), std::string::npos) << text;
+  const Network read = parse_network_json(text, "attention.json", {});
+  test::expect_same_network(net, read);
+  EXPECT_EQ(text, write_network_json(read));
 }
 
 TEST(NetworkJsonRoundTrip, BatchAndInputOverridesApplyToWrittenFiles) {

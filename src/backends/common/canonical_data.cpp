@@ -79,6 +79,11 @@ std::vector<CanonicalTensor> canonical_parameters(const Layer& layer,
       if (a.bias) params.push_back(tensor("bias", {a.out_features}));
       break;
     }
+    case LayerKind::matmul: {
+      const auto& a = std::get<MatmulAttrs>(layer.attrs);
+      if (!a.constant_b.empty()) params.push_back(tensor("weight", a.constant_b));
+      break;
+    }
     case LayerKind::bn: {
       if (x.size() < 2) throw Error("bn needs a channel dim");
       for (const char* name : {"scale", "shift", "mean", "variance"})

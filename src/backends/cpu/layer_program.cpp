@@ -61,6 +61,9 @@ class Builder {
       case LayerKind::fc:
         fc();
         break;
+      case LayerKind::matmul:
+        matmul();
+        break;
       case LayerKind::bn:
         batch_norm();
         break;
@@ -280,6 +283,39 @@ class Builder {
     add_step<dnnl::inner_product_forward>(pd, std::move(args));
   }
 
+  // An operand of oneDNN's matmul: the stored row-major tensor, padded with leading 1s to the
+  // output's rank, seen through swapped strides when it is transposed.
+  memory::desc matmul_operand(const Shape& stored, bool transposed, size_t rank) const {
+    Shape dims_of(rank - stored.size(), 1);
+    dims_of.insert(dims_of.end(), stored.begin(), stored.end());
+    memory::dims dims(dims_of.begin(), dims_of.end()), strides(rank, 1);
+    for (size_t i = rank - 1; i-- > 0;) strides[i] = strides[i + 1] * dims[i + 1];
+    if (transposed) {
+      std::swap(dims[rank - 1], dims[rank - 2]);
+      std::swap(strides[rank - 1], strides[rank - 2]);
+    }
+    return memory::desc(dims, ctx_.type, strides);
+  }
+
+  void matmul() {
+    const auto& a = std::get<MatmulAttrs>(layer_.attrs);
+    const size_t rank = output_.shape.size();
+    const memory::desc src_desc = matmul_operand(input(0).shape, a.transpose_a, rank);
+    const Shape& b_shape = a.constant_b.empty() ? input(1).shape : a.constant_b;
+    const memory::desc weights_desc = matmul_operand(b_shape, a.transpose_b, rank);
+    const memory::desc dst_desc = plain_desc(output_.shape, ctx_.type);
+    const dnnl::matmul::desc desc(src_desc, weights_desc, dst_desc);
+    const dnnl::matmul::primitive_desc pd(desc, attr(), ctx_.engine);
+    // A constant B holds its canonical values in its own row-major order.
+    const memory stored = a.constant_b.empty()
+                              ? plain_input(1)
+                              : parameter(matmul_operand(b_shape, false, rank), parameters()[0]);
+    const memory weights = view(weights_desc, ctx_.engine, stored);
+    add_step<dnnl::matmul>(pd, {{DNNL_ARG_SRC, view(src_desc, ctx_.engine, plain_input(0))},
+                                {DNNL_ARG_WEIGHTS, weights},
+                                {DNNL_ARG_DST, view(dst_desc, ctx_.engine, output_.memory)}});
+  }
+
   // Batch norm and LRN see any rank as N x C x rest x 1; channels-last stays as it is.
   memory::desc normalization_desc(const TensorRef& x) const {
     if (x.layout == Layout::channels_last) return x.memory.get_desc();
@@ -398,6 +434,9 @@ class Builder {
   }
 
   void concat() {
+    if (!std::get<ConcatAttrs>(layer_.attrs).constant_operands.empty()) {
+      throw Error("a concat with constant operands is not run by the CPU backend");
+    }
     const auto axis =
         normalized_axis(std::get<ConcatAttrs>(layer_.attrs).axis, output_.shape.size());
     std::vector<memory::desc> sources;

@@ -1,4 +1,4 @@
-// Fully connected by cuBLAS; elementwise, concat, layer norm, transpose and slice by our
+// Fully connected and matmul by cuBLAS; elementwise, concat, layer norm, transpose and slice by our
 // kernels or copies.
 #include <cuda_runtime_api.h>
 
@@ -92,6 +92,140 @@ class FcOp final : public LayerOp {
   cublasComputeType_t compute_type_ = CUBLAS_COMPUTE_32F;
   std::vector<DeviceBuffer> params_;  // weight [out, in], then bias [out]
   BroadcastIndex bias_index_, output_index_;
+  std::string algorithm_;
+};
+
+// Y = op(A) op(B) (matmul): cublasGemmStridedBatchedEx over the longest run of trailing batch
+// dims on which each operand is either whole or broadcast (stride 0), one call per index of
+// the leading batch dims before it. Row-major Y = A B is column-major Yᵀ = Bᵀ Aᵀ.
+class MatmulOp final : public LayerOp {
+ public:
+  MatmulOp(OpEnvironment& env, const Layer& layer, const std::vector<DeviceTensor>& inputs,
+           const DeviceTensor& y)
+      : context_(env.context), y_(y) {
+    const auto& a = std::get<MatmulAttrs>(layer.attrs);
+    if (inputs.empty()) throw Error("matmul has no input");
+    a_ = inputs[0];
+    data_type_ = cublas_data_type(env.settings.dtype);
+    compute_type_ = env.settings.dtype == DataType::fp32 && env.settings.allow_tf32
+                        ? CUBLAS_COMPUTE_32F_FAST_TF32
+                        : CUBLAS_COMPUTE_32F;
+    Shape b_shape;
+    if (a.constant_b.empty()) {
+      if (inputs.size() != 2) throw Error("matmul needs two inputs");
+      b_data_ = inputs[1].data;
+      b_shape = inputs[1].shape;
+    } else {
+      params_ = make_parameter_buffers(env, layer, inputs);
+      b_data_ = params_.at(0).data();
+      b_shape = a.constant_b;
+    }
+    const size_t rank = y.shape.size();
+    const Shape as = padded(a_.shape, rank), bs = padded(b_shape, rank);
+    m_ = y.shape[rank - 2];
+    n_ = y.shape[rank - 1];
+    k_ = a.transpose_a ? as[rank - 2] : as[rank - 1];
+    op_a_ = a.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    op_b_ = a.transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    lda_ = as[rank - 1];
+    ldb_ = bs[rank - 1];
+    for (int64_t v : {m_, n_, k_, lda_, ldb_}) require_int32(v, "matmul dim");
+    // The trailing batch dims [split, rank - 2) on which each operand is uniform.
+    size_t split = rank - 2;
+    while (split > 0 && uniform(as, y.shape, split - 1, rank) &&
+           uniform(bs, y.shape, split - 1, rank))
+      --split;
+    batch_ = 1;
+    for (size_t i = split; i + 2 < rank; ++i) batch_ *= y.shape[i];
+    require_int32(batch_, "matmul batch");
+    const int64_t a_matrix = as[rank - 2] * as[rank - 1], b_matrix = bs[rank - 2] * bs[rank - 1];
+    stride_a_ = full_over(as, y.shape, split, rank) ? a_matrix : 0;
+    stride_b_ = full_over(bs, y.shape, split, rank) ? b_matrix : 0;
+    // Element offsets of each call over the leading batch dims.
+    const Shape lead(y.shape.begin(), y.shape.begin() + static_cast<std::ptrdiff_t>(split));
+    int64_t calls = 1;
+    for (int64_t d : lead) calls *= d;
+    const int64_t element = element_bytes(env.settings.dtype);
+    for (int64_t call = 0; call < calls; ++call) {
+      int64_t rest = call, a_off = 0, b_off = 0, a_scale = 1, b_scale = 1;
+      for (size_t i = rank - 2; i-- > 0;) {
+        if (i < split) {
+          const int64_t index = rest % y.shape[i];
+          rest /= y.shape[i];
+          if (as[i] != 1) a_off += index * a_scale;
+          if (bs[i] != 1) b_off += index * b_scale;
+        }
+        a_scale *= as[i];
+        b_scale *= bs[i];
+      }
+      offsets_.push_back({a_off * a_matrix * element, b_off * b_matrix * element,
+                          call * batch_ * m_ * n_ * element});
+    }
+    algorithm_ = std::string("cublasGemmStridedBatchedEx CUBLAS_GEMM_DEFAULT ") +
+                 (compute_type_ == CUBLAS_COMPUTE_32F_FAST_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32"
+                                                                : "CUBLAS_COMPUTE_32F") +
+                 " (" + std::to_string(calls) + " x " + std::to_string(batch_) + " of " +
+                 std::to_string(m_) + "x" + std::to_string(k_) + " by " + std::to_string(k_) + "x" +
+                 std::to_string(n_) + ")";
+  }
+
+  void enqueue(cudaStream_t) override {
+    const float alpha = 1.0f, beta = 0.0f;
+    NP_CUDA_CHECK(cublasSetMathMode(context_.cublas(), CUBLAS_DEFAULT_MATH));
+    for (const Offsets& o : offsets_) {
+      NP_CUDA_CHECK(cublasGemmStridedBatchedEx(
+          context_.cublas(), op_b_, op_a_, static_cast<int>(n_), static_cast<int>(m_),
+          static_cast<int>(k_), &alpha, static_cast<const char*>(b_data_) + o.b, data_type_,
+          static_cast<int>(ldb_), stride_b_, static_cast<const char*>(a_.data) + o.a, data_type_,
+          static_cast<int>(lda_), stride_a_, &beta, static_cast<char*>(y_.data) + o.y, data_type_,
+          static_cast<int>(n_), m_ * n_, static_cast<int>(batch_), compute_type_,
+          CUBLAS_GEMM_DEFAULT));
+    }
+  }
+
+  std::string algorithm() const override { return algorithm_; }
+  std::string math_type() const override {
+    return compute_type_ == CUBLAS_COMPUTE_32F_FAST_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32"
+                                                         : "CUBLAS_COMPUTE_32F";
+  }
+
+ private:
+  struct Offsets {
+    int64_t a, b, y;  // bytes
+  };
+
+  static Shape padded(const Shape& s, size_t rank) {
+    Shape p(rank - s.size(), 1);
+    p.insert(p.end(), s.begin(), s.end());
+    return p;
+  }
+  // Whole (equal to the output) over batch dims [from, rank - 2).
+  static bool full_over(const Shape& s, const Shape& out, size_t from, size_t rank) {
+    for (size_t i = from; i + 2 < rank; ++i) {
+      if (s[i] != out[i]) return false;
+    }
+    return true;
+  }
+  static bool broadcast_over(const Shape& s, size_t from, size_t rank) {
+    for (size_t i = from; i + 2 < rank; ++i) {
+      if (s[i] != 1) return false;
+    }
+    return true;
+  }
+  static bool uniform(const Shape& s, const Shape& out, size_t from, size_t rank) {
+    return full_over(s, out, from, rank) || broadcast_over(s, from, rank);
+  }
+
+  const CudaContext& context_;
+  DeviceTensor a_, y_;
+  const void* b_data_ = nullptr;
+  int64_t m_ = 0, n_ = 0, k_ = 0, lda_ = 0, ldb_ = 0, batch_ = 1;
+  long long stride_a_ = 0, stride_b_ = 0;
+  cublasOperation_t op_a_ = CUBLAS_OP_N, op_b_ = CUBLAS_OP_N;
+  cudaDataType_t data_type_ = CUDA_R_32F;
+  cublasComputeType_t compute_type_ = CUBLAS_COMPUTE_32F;
+  std::vector<DeviceBuffer> params_;
+  std::vector<Offsets> offsets_;
   std::string algorithm_;
 };
 
@@ -308,6 +442,8 @@ std::unique_ptr<LayerOp> make_kernel_op(OpEnvironment& env, const Layer& layer,
   switch (layer.kind) {
     case LayerKind::fc:
       return std::make_unique<FcOp>(env, layer, single_input(inputs, layer), output);
+    case LayerKind::matmul:
+      return std::make_unique<MatmulOp>(env, layer, inputs, output);
     case LayerKind::add:
     case LayerKind::mul:
     case LayerKind::max:

@@ -140,19 +140,24 @@ ActAttrs read_act(ObjectReader& r) {
   return a;
 }
 
-EltwiseAttrs read_eltwise(ObjectReader& r) {
-  EltwiseAttrs a;
+std::vector<Shape> read_constant_operands(ObjectReader& r) {
+  std::vector<Shape> shapes;
   const Json* operands = r.optional("constant_operands");
-  if (!operands) return a;
+  if (!operands) return shapes;
   if (!operands->is_array()) {
     throw Error("key 'constant_operands' must be a list of shapes, got " + json::brief(*operands));
   }
   for (const auto& shape : *operands) {
     // [] is a scalar (one number, as ONNX writes a constant 0.5).
     const bool scalar = shape.is_array() && shape.empty();
-    a.constant_operands.push_back(scalar ? Shape{}
-                                         : json::to_dims(shape, "constant_operands", 6, false));
+    shapes.push_back(scalar ? Shape{} : json::to_dims(shape, "constant_operands", 6, false));
   }
+  return shapes;
+}
+
+EltwiseAttrs read_eltwise(ObjectReader& r) {
+  EltwiseAttrs a;
+  a.constant_operands = read_constant_operands(r);
   if (const Json* shared = r.optional("shared_constant_operands")) {
     for (int64_t i : json::to_int_list(*shared, "shared_constant_operands")) {
       if (i < 0 || i >= static_cast<int64_t>(a.constant_operands.size())) {
@@ -166,6 +171,15 @@ EltwiseAttrs read_eltwise(ObjectReader& r) {
       a.shared_operands.push_back(static_cast<size_t>(i));
     }
   }
+  return a;
+}
+
+MatmulAttrs read_matmul(ObjectReader& r) {
+  MatmulAttrs a;
+  a.transpose_a = r.bool_or("transpose_a", false);
+  a.transpose_b = r.bool_or("transpose_b", false);
+  if (const Json* b = r.optional("constant_b"))
+    a.constant_b = json::to_dims(*b, "constant_b", 6, false);
   return a;
 }
 
@@ -183,6 +197,8 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
       a.bias = r.bool_or("bias", true);
       return a;
     }
+    case LayerKind::matmul:
+      return read_matmul(r);
     case LayerKind::bn:
       return BnAttrs{positive_double(r, "epsilon", json::kDefaultBn.epsilon)};
     case LayerKind::act:
@@ -192,7 +208,7 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
     case LayerKind::max:
       return read_eltwise(r);
     case LayerKind::concat:
-      return ConcatAttrs{r.int_or("axis", json::kDefaultConcatAxis)};
+      return ConcatAttrs{r.int_or("axis", json::kDefaultConcatAxis), read_constant_operands(r)};
     case LayerKind::lrn: {
       LrnAttrs a;
       a.size = at_least(r.int_or("size", json::kDefaultLrn.size), 1, "size");

@@ -105,6 +105,13 @@ void write_attrs(const Layer& layer, Json& out) {
       if (!a.bias) out["bias"] = false;
       break;
     }
+    case LayerKind::matmul: {
+      const auto& a = attrs_of<MatmulAttrs>(layer);
+      if (a.transpose_a) out["transpose_a"] = true;
+      if (a.transpose_b) out["transpose_b"] = true;
+      if (!a.constant_b.empty()) out["constant_b"] = a.constant_b;
+      break;
+    }
     case LayerKind::bn: {
       const auto& a = attrs_of<BnAttrs>(layer);
       if (a.epsilon != json::kDefaultBn.epsilon) out["epsilon"] = a.epsilon;
@@ -124,6 +131,7 @@ void write_attrs(const Layer& layer, Json& out) {
     case LayerKind::concat: {
       const auto& a = attrs_of<ConcatAttrs>(layer);
       if (a.axis != json::kDefaultConcatAxis) out["axis"] = a.axis;
+      if (!a.constant_operands.empty()) out["constant_operands"] = a.constant_operands;
       break;
     }
     case LayerKind::lrn: {

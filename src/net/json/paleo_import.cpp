@@ -134,7 +134,7 @@ class PaleoBuilder {
       const int64_t dim = r.required_int("dim");
       const auto inputs = parents(node);
       if (inputs.empty()) throw Error("Concatenate needs at least one parent");
-      const ConcatAttrs attrs{nchw_axis(dim, shape_of(inputs[0]).size())};
+      const ConcatAttrs attrs{nchw_axis(dim, shape_of(inputs[0]).size()), {}};
       finish(node, add_layer(node.name, LayerKind::concat, t, inputs, attrs));
     } else if (t == "Elementwise") {
       finish(node, add_layer(node.name, LayerKind::add, t, parents(node), EltwiseAttrs{}));

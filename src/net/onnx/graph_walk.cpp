@@ -63,6 +63,9 @@ void import_node(Context& ctx, const onnx::NodeProto& node) {
   if (!reads_data || (shape_query && default_domain(node))) {
     auto outs = fold_constant_node(node, inputs, ctx.opset());
     if (!outs) outs = inferred_constants(ctx, node);
+    if (node.op_type() == "Constant") {
+      for (auto& out : *outs) out.graph_constant = true;
+    }
     for (size_t k = 0; k < outs->size() && k < static_cast<size_t>(node.output_size()); ++k) {
       ctx.define(node.output(static_cast<int>(k)), std::move((*outs)[k]));
     }

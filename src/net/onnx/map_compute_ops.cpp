@@ -240,12 +240,22 @@ Layer matmul_layer(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   const Tensor& weight = ctx.required_input(node, 1);
   if (weight.is_data) {
-    throw Unsupported("MatMul of two computed tensors (attention-style) is not modelled");
+    if (x.shape.size() < 3 || weight.shape.size() != x.shape.size()) {
+      throw Unsupported("MatMul of two computed tensors " + shape_to_string(x.shape) + " and " +
+                        shape_to_string(weight.shape) +
+                        " is modelled only for operands of one rank >= 3");
+    }
+    return node_layer(node, LayerKind::matmul, MatmulAttrs{},
+                      {x.layer, ctx.data_input(node, 1).layer});
   }
-  if (weight.shape.size() != 2 || x.shape.size() < 2) {
+  if (x.shape.size() < 2 || weight.shape.size() < 2) {
     throw Unsupported("MatMul of " + shape_to_string(x.shape) + " by a constant " +
-                      shape_to_string(weight.shape) +
-                      " is not modelled (only a rank-2 weight on an input of rank >= 2)");
+                      shape_to_string(weight.shape) + " is not modelled (rank < 2)");
+  }
+  if (weight.shape.size() > 2) {
+    MatmulAttrs a;
+    a.constant_b = weight.shape;
+    return node_layer(node, LayerKind::matmul, a, {x.layer});
   }
   if (x.shape.back() != weight.shape[0]) {
     throw Error("the input " + shape_to_string(x.shape) + " does not match the weight " +
@@ -259,6 +269,73 @@ Layer matmul_layer(Context& ctx, const onnx::NodeProto& node) {
 
 void map_matmul(Context& ctx, const onnx::NodeProto& node) {
   ctx.emit(matmul_layer(ctx, node), node.output(0));
+}
+
+namespace {
+
+struct EinsumTerms {
+  std::string a, b, out;
+};
+
+EinsumTerms parse_einsum(const std::string& equation) {
+  std::string text;
+  for (char ch : equation) {
+    if (ch != ' ') text += ch;
+  }
+  const auto comma = text.find(',');
+  const auto arrow = text.find("->");
+  if (comma == std::string::npos || arrow == std::string::npos || arrow < comma ||
+      text.find(',', comma + 1) != std::string::npos || text.find('.') != std::string::npos) {
+    throw Unsupported("Einsum '" + equation + "' is not a product of two operands");
+  }
+  return {text.substr(0, comma), text.substr(comma + 1, arrow - comma - 1), text.substr(arrow + 2)};
+}
+
+}  // namespace
+
+// An Einsum that is a batched matrix product: both operands and the output share their
+// leading (batch) letters in order, the output ends in (m, n), and each operand's last two
+// letters are (m, k) or (k, m), and (k, n) or (n, k).
+void map_einsum(Context& ctx, const onnx::NodeProto& node) {
+  const auto* attribute = find_attribute(node, "equation");
+  if (!attribute) throw Error("Einsum has no equation attribute");
+  const std::string equation = attribute->s();
+  const EinsumTerms t = parse_einsum(equation);
+  const auto not_matmul = [&] {
+    return Unsupported("Einsum '" + equation + "' is not a batched matrix product");
+  };
+  if (t.a.size() != t.b.size() || t.a.size() != t.out.size() || t.a.size() < 3) throw not_matmul();
+  const size_t batch = t.a.size() - 2;
+  if (t.a.substr(0, batch) != t.out.substr(0, batch) ||
+      t.b.substr(0, batch) != t.out.substr(0, batch)) {
+    throw not_matmul();
+  }
+  const char m = t.out[batch], n = t.out[batch + 1];
+  const std::string a_tail = t.a.substr(batch), b_tail = t.b.substr(batch);
+  MatmulAttrs a;
+  char k = 0;
+  if (a_tail[0] == m) {
+    k = a_tail[1];
+  } else if (a_tail[1] == m) {
+    k = a_tail[0];
+    a.transpose_a = true;
+  } else {
+    throw not_matmul();
+  }
+  if (b_tail == std::string{k, n}) {
+    a.transpose_b = false;
+  } else if (b_tail == std::string{n, k}) {
+    a.transpose_b = true;
+  } else {
+    throw not_matmul();
+  }
+  if (k == m || k == n || m == n || t.out.substr(0, batch).find(k) != std::string::npos) {
+    throw not_matmul();
+  }
+  const Tensor& x = ctx.data_input(node, 0);
+  if (!ctx.is_data(node, 1)) throw Unsupported("Einsum with a constant operand is not modelled");
+  ctx.emit(node_layer(node, LayerKind::matmul, a, {x.layer, ctx.data_input(node, 1).layer}),
+           node.output(0));
 }
 
 void map_batch_norm(Context& ctx, const onnx::NodeProto& node) {
@@ -328,7 +405,8 @@ void map_elementwise(Context& ctx, const onnx::NodeProto& node) {
       inputs.push_back(ctx.data_input(node, k).layer);
     } else {
       a.constant_operands.push_back(t->shape);
-      names.push_back(node.input(k));
+      // An empty name: a Constant node's number, read but never a parameter.
+      names.push_back(t->graph_constant ? std::string() : node.input(k));
     }
   }
   if (inputs.size() + a.constant_operands.size() == 1) {
@@ -339,19 +417,32 @@ void map_elementwise(Context& ctx, const onnx::NodeProto& node) {
   ctx.set_constant_operand_names(id, std::move(names));
 }
 
+// A constant operand before every data operand (ViT's class token, expanded over the file's
+// batch) is one sample's parameter tensor broadcast over dim 0.
 void map_concat(Context& ctx, const onnx::NodeProto& node) {
   std::vector<int> inputs;
+  ConcatAttrs a;
   size_t rank = 0;
   for (int k = 0; k < node.input_size(); ++k) {
     const Tensor* t = ctx.input(node, k);
     if (!t) continue;
-    if (!t->is_data) throw Unsupported("Concat with a constant operand is not modelled");
-    inputs.push_back(ctx.data_input(node, k).layer);
     rank = t->shape.size();
+    if (!t->is_data) {
+      if (!inputs.empty() || t->shape.size() < 2 ||
+          (t->shape[0] != 1 && t->shape[0] != ctx.batch())) {
+        throw Unsupported("Concat with a constant operand " + shape_to_string(t->shape) +
+                          " is modelled only before the data operands, one per sample");
+      }
+      Shape one = t->shape;
+      one[0] = 1;
+      a.constant_operands.push_back(one);
+      continue;
+    }
+    inputs.push_back(ctx.data_input(node, k).layer);
   }
+  if (inputs.empty()) throw Error("Concat has no data operand");
   const auto axis = int_attribute(node, "axis");
   if (!axis) throw Error("Concat has no axis attribute");
-  ConcatAttrs a;
   a.axis = normalize_axis(*axis, static_cast<int64_t>(rank), "axis");
   ctx.emit(node_layer(node, LayerKind::concat, a, inputs), node.output(0));
 }

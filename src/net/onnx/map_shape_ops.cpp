@@ -158,6 +158,40 @@ void map_slice(Context& ctx, const onnx::NodeProto& node) {
   emit_slices(ctx, node, node.output(0), x, slices, "");
 }
 
+// Gather of one constant index along an axis other than 0 (ViT's class token, x[:, 0]) is a
+// slice of that axis, and for a scalar index a reshape dropping it.
+void map_gather(Context& ctx, const onnx::NodeProto& node) {
+  const Tensor& indices = ctx.required_input(node, 1);
+  if (indices.is_data) {
+    throw Unsupported("Gather of indices computed from data (an embedding) is not modelled");
+  }
+  const Tensor& x = ctx.data_input(node, 0);
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  const int64_t axis = normalize_axis(int_attribute(node, "axis", 0), rank, "axis");
+  const auto values = indices.values ? integer_values(indices, "indices") : std::vector<int64_t>{};
+  if (axis == 0 || values.size() != 1 || indices.shape.size() > 1) {
+    throw Unsupported("Gather is modelled only for one constant index off dim 0");
+  }
+  const int64_t dim = x.shape[static_cast<size_t>(axis)];
+  const int64_t index = values[0] < 0 ? values[0] + dim : values[0];
+  if (index < 0 || index >= dim) {
+    throw Error("Gather index " + std::to_string(values[0]) + " is outside a dim of " +
+                std::to_string(dim));
+  }
+  const SliceAttrs slice{axis, index, index + 1, 1};
+  if (!indices.shape.empty()) {
+    emit_slices(ctx, node, node.output(0), x, {slice}, "");
+    return;
+  }
+  Layer part = node_layer(node, LayerKind::slice, slice, {x.layer});
+  part.name += "/slice";
+  const int sliced = ctx.emit(std::move(part), "");
+  Shape sample(x.shape.begin() + 1, x.shape.end());
+  sample.erase(sample.begin() + (axis - 1));
+  if (sample.empty()) throw Unsupported("Gather down to a batch of scalars is not modelled");
+  ctx.emit(node_layer(node, LayerKind::reshape, ReshapeAttrs{sample}, {sliced}), node.output(0));
+}
+
 void map_split(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   const auto rank = static_cast<int64_t>(x.shape.size());

@@ -16,6 +16,8 @@ Handler find_handler(const std::string& op_type) {
       {"ReduceMax", map_spatial_reduce},
       {"Gemm", map_gemm},
       {"MatMul", map_matmul},
+      {"Einsum", map_einsum},
+      {"Gather", map_gather},
       {"BatchNormalization", map_batch_norm},
       {"Relu", map_activation},
       {"LeakyRelu", map_activation},

@@ -93,7 +93,9 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
     if (const auto* names = ctx.constant_operand_names(static_cast<int>(i))) {
       auto& shared = std::get<EltwiseAttrs>(layer.attrs).shared_operands;
       for (size_t k = 0; k < names->size(); ++k) {
-        if (!counted_weights.insert((*names)[k]).second) shared.push_back(k);
+        if ((*names)[k].empty() || !counted_weights.insert((*names)[k]).second) {
+          shared.push_back(k);
+        }
       }
     }
     for (int& in : layer.inputs) in = new_id[static_cast<size_t>(in)];

@@ -14,6 +14,7 @@ void map_global_pool(Context& ctx, const onnx::NodeProto& node);     // Global{A
 void map_spatial_reduce(Context& ctx, const onnx::NodeProto& node);  // ReduceMean/Max over H, W
 void map_gemm(Context& ctx, const onnx::NodeProto& node);
 void map_matmul(Context& ctx, const onnx::NodeProto& node);
+void map_einsum(Context& ctx, const onnx::NodeProto& node);  // where it is a matrix product
 void map_batch_norm(Context& ctx, const onnx::NodeProto& node);
 void map_activation(Context& ctx, const onnx::NodeProto& node);
 void map_elementwise(Context& ctx, const onnx::NodeProto& node);
@@ -28,6 +29,7 @@ void map_reshape(Context& ctx, const onnx::NodeProto& node);  // Reshape, Squeez
 void map_flatten(Context& ctx, const onnx::NodeProto& node);
 void map_slice(Context& ctx, const onnx::NodeProto& node);
 void map_split(Context& ctx, const onnx::NodeProto& node);
+void map_gather(Context& ctx, const onnx::NodeProto& node);  // one index off dim 0: a slice
 void map_pad(Context& ctx, const onnx::NodeProto& node);
 void map_passthrough(Context& ctx, const onnx::NodeProto& node);  // Dropout, Identity, Cast
 

@@ -38,6 +38,9 @@ struct Tensor {
   int32_t elem_type = 0;  // onnx::TensorProto_DataType
   std::optional<Values> values;   // constants only
   std::optional<PendingPad> pad;  // data only
+  // The output of an ONNX Constant node (attention's 1/sqrt(d)): a number of the graph, not a
+  // weight of the model (weights are initializers).
+  bool graph_constant = false;
 };
 
 }  // namespace np::onnx_import
