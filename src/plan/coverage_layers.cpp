@@ -120,7 +120,7 @@ void many_operand_concat(Grid& g) {
         for (int64_t growth : {16, 48}) {
           std::vector<Shape> inputs{{128, map, map}};
           for (int64_t k = 1; k < operands; ++k) inputs.push_back({growth, map, map});
-          g.add(batch, inputs, LayerKind::concat, ConcatAttrs{1});
+          g.add(batch, inputs, LayerKind::concat, ConcatAttrs{1, {}});
         }
       }
     }
