@@ -20,6 +20,10 @@ struct LayerCost {
 // Requires shapes inferred. Throws np::Error on overflow.
 LayerCost layer_cost(const Network& net, int id);
 
+// Weight and bias elements a conv with input `x` reads, whether counted as its parameters or
+// shared with an earlier layer.
+int64_t conv_weight_elements(const ConvAttrs& attrs, const Shape& x);
+
 struct NetworkCost {
   LayerCost total;
   int64_t layers = 0;  // input layers excluded

@@ -29,6 +29,7 @@ enum class LayerKind {
   layernorm,
   transpose,  // moves data: costs bytes, no FLOPs
   slice,      // a contiguous part along one axis (ShuffleNet's channel split): costs bytes
+  resize,     // spatial up- or downsampling (segmentation heads, FPN): nearest or bilinear
   reshape,    // zero cost from here on: views, no data movement in inference
   flatten,
   dropout,
@@ -68,6 +69,9 @@ struct ConvAttrs : Window {
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
   bool bias = true;
+  // Weights an earlier layer also reads and counts (RetinaNet's heads, one set applied to
+  // every FPN level): read here, not counted again among the parameters.
+  bool shared_weights = false;
 };
 
 enum class PoolMode { max, avg };
@@ -174,6 +178,21 @@ struct SliceAttrs {
           step = 1;  // end is clamped to the dim; negative values count from the end
 };
 
+// Scales height and width of an NCHW tensor (ONNX Resize and Upsample, torch's interpolate):
+// to out_height x out_width when they are set (constant `sizes`), else to floor(in x scale)
+// (constant `scales`). Batch and channels keep their size. Cost does not depend on the
+// coordinate mapping (half_pixel, asymmetric, align_corners), so the IR keeps only the mode;
+// the backends run half-pixel centres, as torch's align_corners=False does.
+enum class ResizeMode { nearest, linear };
+std::string_view to_string(ResizeMode mode);
+ResizeMode resize_mode_from_string(std::string_view name);
+
+struct ResizeAttrs {
+  ResizeMode mode = ResizeMode::nearest;
+  int64_t out_height = 0, out_width = 0;  // 0: from the scales
+  double scale_h = 0.0, scale_w = 0.0;    // used when out_height and out_width are 0
+};
+
 // Output sample shape (batch excluded); one -1 is inferred. Flatten is reshape to {-1}.
 // A reshape that changes dim 0 (Swin's 1x8x8x7x7x96 to 64x49x96) has `leading_in` > 0, the
 // input's dim 0 per replica, and `sample_shape` is then the whole output of one replica.
@@ -193,7 +212,7 @@ struct NoAttrs {};
 using LayerAttrs =
     std::variant<NoAttrs, InputAttrs, ConvAttrs, PoolAttrs, FcAttrs, MatmulAttrs, BnAttrs, ActAttrs,
                  EltwiseAttrs, ConcatAttrs, LrnAttrs, SoftmaxAttrs, LayerNormAttrs, TransposeAttrs,
-                 SliceAttrs, ReshapeAttrs, UnknownAttrs>;
+                 SliceAttrs, ResizeAttrs, ReshapeAttrs, UnknownAttrs>;
 
 struct Layer {
   std::string name;

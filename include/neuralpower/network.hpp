@@ -2,6 +2,7 @@
 // A network: a DAG of layers kept in topological order (every input id is smaller than the
 // layer's own id), with shapes inferred from the input shapes and one batch size.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -10,6 +11,21 @@
 #include "neuralpower/layer.hpp"
 
 namespace np {
+
+// Nodes of the source graph that no layer stands for: a detector's data-dependent
+// post-processing (boxes selected by score, non-maximum suppression), whose work depends on the
+// image, and everything that reads it. Listed with their share of the graph in every output;
+// no cost is counted for them.
+struct UnmodelledNodes {
+  std::map<std::string, int64_t> ops;  // op type -> nodes left out
+  std::string first;                   // the first node left out: where the modelled part ends
+  int64_t graph_nodes = 0;             // compute nodes of the source graph (Constant excluded)
+
+  int64_t count() const;
+  bool empty() const { return ops.empty(); }
+  // "2,310 of 2,595 graph nodes (89.0%) from 'NAME' on: NonZero 6, TopK 3, ..."
+  std::string summary() const;
+};
 
 class Network {
  public:
@@ -40,6 +56,9 @@ class Network {
 
   // Layers of kind `unknown` (imported with --allow-unknown): listed as unmodelled.
   std::vector<std::string> unmodelled_layers() const;
+  // The source graph's nodes left out (a detector's post-processing); empty for most networks.
+  const UnmodelledNodes& unmodelled_nodes() const { return unmodelled_nodes_; }
+  void set_unmodelled_nodes(UnmodelledNodes nodes) { unmodelled_nodes_ = std::move(nodes); }
 
  private:
   std::string name_;
@@ -47,6 +66,7 @@ class Network {
   DataType dtype_ = DataType::fp32;
   std::vector<Layer> layers_;
   std::unordered_map<std::string, int> index_;
+  UnmodelledNodes unmodelled_nodes_;
 };
 
 // A transpose as a plain permutation of a plain tensor: one that moves dim 0 permutes each

@@ -49,6 +49,9 @@ struct NetworkPrediction {
   int costed_layers = 0;
   double flops_share_without_model = 0;        // 0..1; 0 when the network has no FLOPs
   std::vector<LayerKind> kinds_without_model;  // each once, in network order
+  // The source graph's nodes no layer stands for (a detector's post-processing), as
+  // UnmodelledNodes::summary() words them; empty for most networks. Their time is not counted.
+  std::string unmodelled_nodes;
   // What makes the prediction doubtful as a whole (a network in fp16 priced by an fp32 model),
   // one plain sentence each: printed on stderr and kept in the JSON.
   std::vector<std::string> warnings;

@@ -85,6 +85,8 @@ void bind_network(py::module_& m) {
              return d;
            })
       .def("unmodelled", &Network::unmodelled_layers)
+      // The source graph's nodes left out (a detector's post-processing): "" for most networks.
+      .def("unmodelled_nodes", [](const Network& net) { return net.unmodelled_nodes().summary(); })
       .def("with_batch", [](const Network& net, int64_t batch) {
         Network copy = net;
         copy.set_batch(batch);

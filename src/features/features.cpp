@@ -41,10 +41,13 @@ const std::vector<FeatureSpec>& specs() {
       {LayerKind::slice, {"batch", "elements_per_sample"}, {"output_elements"}},
       // Last, with existing names only, so that the dataset's columns keep their order. A
       // product of `batch` matrices [rows x in_features] by [in_features x out_features].
-      // A product of `batch` matrices [rows x in_features] by [in_features x out_features].
       {LayerKind::matmul,
        {"batch", "rows", "in_features", "out_features"},
        {"flops", "input_elements", "output_elements", "weight_elements"}},
+      // flops_per_element tells bilinear (7) from nearest (0).
+      {LayerKind::resize,
+       {"batch", "in_channels", "in_height", "out_height", "flops_per_element"},
+       {"flops", "input_elements", "output_elements"}},
   };
   return table;
 }
@@ -75,9 +78,11 @@ const std::vector<LayerKind>& modelled_kinds() {
   static const std::vector<LayerKind> kinds = [] {
     std::vector<LayerKind> k;
     for (const auto& spec : specs()) {
-      // matmul has its features (and dataset columns) but joins the trained kinds only once the
-      // random sampling plan draws it and tools/torch_profile.py runs it (issue 13).
-      if (spec.kind != LayerKind::matmul) k.push_back(spec.kind);
+      // matmul and resize have their features (and dataset columns) but join the trained kinds
+      // only once the random sampling plan draws them and tools/torch_profile.py runs them.
+      if (spec.kind != LayerKind::matmul && spec.kind != LayerKind::resize) {
+        k.push_back(spec.kind);
+      }
     }
     return k;
   }();
@@ -128,7 +133,7 @@ LayerFeatures layer_features(const Network& net, int id) {
       const auto& a = std::get<ConvAttrs>(layer.attrs);
       f.features = {d(in[0]),  d(in[1]),      d(in[2]),      d(out[1]),     d(out[2]),
                     d(out[3]), d(a.kernel_h), d(a.kernel_w), d(a.stride_h), d(a.groups)};
-      f.specials = {d(cost.flops), d(in_elements), d(out_elements), d(cost.params)};
+      f.specials = {d(cost.flops), d(in_elements), d(out_elements), d(conv_weight_elements(a, in))};
       break;
     }
     case LayerKind::fc: {
@@ -159,6 +164,10 @@ LayerFeatures layer_features(const Network& net, int id) {
       f.specials = {d(cost.flops), d(in_elements), d(out_elements)};
       break;
     }
+    case LayerKind::resize:
+      f.features = {d(in[0]), d(in[1]), d(in[2]), d(out[2]), d(cost.flops) / d(out_elements)};
+      f.specials = {d(cost.flops), d(in_elements), d(out_elements)};
+      break;
     case LayerKind::bn:
       f.features = {d(in[0]), d(in[1]), d(spatial_of(in))};
       f.specials = {d(in_elements)};

@@ -60,10 +60,14 @@ LayerCost layer_cost(const Network& net, int id) {
   switch (layer.kind) {
     case LayerKind::conv: {
       const auto& a = std::get<ConvAttrs>(layer.attrs);
-      const int64_t cin_per_group = x[1] / a.groups;
-      const int64_t window = c.mul(c.mul(cin_per_group, a.kernel_h), a.kernel_w);
+      const int64_t window = c.mul(c.mul(x[1] / a.groups, a.kernel_h), a.kernel_w);
       cost.macs = c.mul(out, window);
-      cost.params = c.add(c.mul(a.out_channels, window), a.bias ? a.out_channels : 0);
+      const int64_t weights = conv_weight_elements(a, x);
+      if (a.shared_weights) {
+        read_elements = c.add(read_elements, weights);
+      } else {
+        cost.params = weights;
+      }
       cost.flops = c.add(c.mul(2, cost.macs), a.bias ? out : 0);
       break;
     }
@@ -149,6 +153,10 @@ LayerCost layer_cost(const Network& net, int id) {
         read_elements = c.add(read_elements, c.mul(element_count(s), layer.output_shape[0] - 1));
       }
       break;
+    case LayerKind::resize:
+      // Bilinear: four weighted taps per output element (4 multiplies, 3 adds); nearest copies.
+      if (std::get<ResizeAttrs>(layer.attrs).mode == ResizeMode::linear) cost.flops = c.mul(out, 7);
+      break;
     case LayerKind::transpose:
       break;
     default:
@@ -161,6 +169,12 @@ LayerCost layer_cost(const Network& net, int id) {
   cost.bytes_read = c.mul(c.add(read_elements, cost.params), bytes_per);
   cost.bytes_written = c.mul(out, bytes_per);
   return cost;
+}
+
+int64_t conv_weight_elements(const ConvAttrs& a, const Shape& x) {
+  const Counter c{"the weights of a conv"};
+  const int64_t window = c.mul(c.mul(x.at(1) / a.groups, a.kernel_h), a.kernel_w);
+  return c.add(c.mul(a.out_channels, window), a.bias ? a.out_channels : 0);
 }
 
 NetworkCost network_cost(const Network& net) {

@@ -8,7 +8,7 @@
 namespace np {
 namespace {
 
-constexpr std::array<std::pair<LayerKind, std::string_view>, 22> kKindNames{{
+constexpr std::array<std::pair<LayerKind, std::string_view>, 23> kKindNames{{
     {LayerKind::input, "input"},
     {LayerKind::conv, "conv"},
     {LayerKind::pool, "pool"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<LayerKind, std::string_view>, 22> kKindNames{{
     {LayerKind::layernorm, "layernorm"},
     {LayerKind::transpose, "transpose"},
     {LayerKind::slice, "slice"},
+    {LayerKind::resize, "resize"},
     {LayerKind::reshape, "reshape"},
     {LayerKind::flatten, "flatten"},
     {LayerKind::dropout, "dropout"},
@@ -43,6 +44,11 @@ constexpr std::array<std::pair<Activation, std::string_view>, 9> kActivationName
     {Activation::gelu, "gelu"},
     {Activation::silu, "silu"},
     {Activation::tanh, "tanh"},
+}};
+
+constexpr std::array<std::pair<ResizeMode, std::string_view>, 2> kResizeModeNames{{
+    {ResizeMode::nearest, "nearest"},
+    {ResizeMode::linear, "linear"},
 }};
 
 constexpr std::array<std::pair<DataType, std::string_view>, 4> kTypeNames{{
@@ -120,6 +126,11 @@ ActAttrs make_activation(std::string_view name) {
       break;
   }
   return attrs;
+}
+
+std::string_view to_string(ResizeMode mode) { return name_of(kResizeModeNames, mode); }
+ResizeMode resize_mode_from_string(std::string_view name) {
+  return value_of(kResizeModeNames, name, "resize mode");
 }
 
 std::string_view to_string(DataType type) { return name_of(kTypeNames, type); }

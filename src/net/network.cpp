@@ -1,6 +1,8 @@
 #include "neuralpower/network.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "neuralpower/checked.hpp"
@@ -151,6 +153,31 @@ Shape infer_replica_reshape(const ReshapeAttrs& a, const Shape& in) {
   }
   out[0] = checked_mul(out[0], copies, "reshape size");
   return out;
+}
+
+// ONNX's output size from a scale: floor(in x scale), at least one element.
+int64_t scaled_dim(int64_t in, double scale, const char* what) {
+  if (!(scale > 0.0) || !std::isfinite(scale)) {
+    fail(std::string("resize ") + what + " scale must be positive, got " + std::to_string(scale));
+  }
+  const double out = std::floor(static_cast<double>(in) * scale);
+  if (out < 1.0 || out > static_cast<double>(kMaxTensorElements)) {
+    fail(std::string("resize ") + what + " of " + std::to_string(in) + " by " +
+         std::to_string(scale) + " gives " + std::to_string(out) + " elements");
+  }
+  return static_cast<int64_t>(out);
+}
+
+Shape infer_resize(const ResizeAttrs& a, const Shape& in) {
+  require_rank(in, 4, "resize");
+  const bool sized = a.out_height > 0 || a.out_width > 0;
+  if (sized && (a.out_height <= 0 || a.out_width <= 0)) {
+    fail("resize needs both out_height and out_width, got " + std::to_string(a.out_height) + " x " +
+         std::to_string(a.out_width));
+  }
+  if (sized) return {in[0], in[1], a.out_height, a.out_width};
+  return {in[0], in[1], scaled_dim(in[2], a.scale_h, "height"),
+          scaled_dim(in[3], a.scale_w, "width")};
 }
 
 Shape matmul_operand(Shape s, bool transposed) {
@@ -351,6 +378,9 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       out[static_cast<size_t>(axis)] = (end - start + a.step - 1) / a.step;
       break;
     }
+    case LayerKind::resize:
+      out = infer_resize(std::get<ResizeAttrs>(layer.attrs), single_input(in));
+      break;
     case LayerKind::reshape: {
       const auto& a = std::get<ReshapeAttrs>(layer.attrs);
       out = a.leading_in > 0 ? infer_replica_reshape(a, single_input(in))
@@ -419,6 +449,39 @@ void Network::set_batch(int64_t batch) {
   if (batch <= 0) throw Error("batch must be positive, got " + std::to_string(batch));
   batch_ = batch;
   infer_shapes();
+}
+
+int64_t UnmodelledNodes::count() const {
+  int64_t total = 0;
+  for (const auto& [op, n] : ops) total += n;
+  return total;
+}
+
+std::string UnmodelledNodes::summary() const {
+  if (empty()) return "";
+  auto thousands = [](int64_t v) {
+    std::string digits = std::to_string(v), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  };
+  std::string text = thousands(count()) + " of " + thousands(graph_nodes) + " graph nodes";
+  if (graph_nodes > 0) {
+    char share[32];
+    std::snprintf(share, sizeof share, " (%.1f%%)",
+                  100.0 * static_cast<double>(count()) / static_cast<double>(graph_nodes));
+    text += share;
+  }
+  text += " from '" + first + "' on:";
+  std::vector<std::pair<int64_t, std::string>> by_count;
+  for (const auto& [op, n] : ops) by_count.emplace_back(-n, op);
+  std::sort(by_count.begin(), by_count.end());
+  for (size_t i = 0; i < by_count.size(); ++i) {
+    text += (i ? ", " : " ") + by_count[i].second + " " + std::to_string(-by_count[i].first);
+  }
+  return text;
 }
 
 std::vector<std::string> Network::unmodelled_layers() const {

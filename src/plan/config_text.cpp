@@ -82,6 +82,10 @@ std::string attributes(const LayerAttrs& attrs) {
         } else if constexpr (std::is_same_v<T, SliceAttrs>) {
           return " axis=" + std::to_string(a.axis) + " start=" + std::to_string(a.start) +
                  " end=" + std::to_string(a.end) + " step=" + std::to_string(a.step);
+        } else if constexpr (std::is_same_v<T, ResizeAttrs>) {
+          const std::string mode = " mode=" + std::string(to_string(a.mode));
+          if (a.out_height > 0) return mode + " size=" + pair(a.out_height, a.out_width);
+          return mode + " scale=" + number(a.scale_h) + "x" + number(a.scale_w);
         } else if constexpr (std::is_same_v<T, ReshapeAttrs>) {
           return " shape=" + shape_to_string(a.sample_shape) +
                  (a.leading_in > 0 ? " leading_in=" + std::to_string(a.leading_in) : "");

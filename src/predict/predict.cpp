@@ -42,6 +42,7 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
   out.network = net.name();
   out.batch = net.batch();
   out.model = model_name;
+  out.unmodelled_nodes = net.unmodelled_nodes().summary();
   std::optional<DataType> model_dtype;
   try {
     model_dtype = data_type_from_string(model.platform.dtype);

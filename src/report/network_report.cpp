@@ -15,11 +15,16 @@ std::string input_names(const Network& net, const Layer& layer) {
 }
 
 std::string unmodelled_note(const Network& net) {
-  const auto unmodelled = net.unmodelled_layers();
-  if (unmodelled.empty()) return "";
-  std::string note = "unmodelled (counted as zero cost):";
-  for (const auto& name : unmodelled) note += " " + name;
-  return note + "\n";
+  std::string note;
+  if (const auto unmodelled = net.unmodelled_layers(); !unmodelled.empty()) {
+    note = "unmodelled (counted as zero cost):";
+    for (const auto& name : unmodelled) note += " " + name;
+    note += "\n";
+  }
+  if (!net.unmodelled_nodes().empty()) {
+    note += "not modelled, no cost counted: " + net.unmodelled_nodes().summary() + "\n";
+  }
+  return note;
 }
 
 }  // namespace
@@ -53,6 +58,12 @@ std::string network_json(const Network& net) {
                                   {"bytes", total.total.bytes()},
                                   {"layers", total.layers}}},
                                 {"unmodelled", net.unmodelled_layers()}};
+  if (const UnmodelledNodes& left_out = net.unmodelled_nodes(); !left_out.empty()) {
+    doc["unmodelled_nodes"] = {{"nodes", left_out.count()},
+                               {"graph_nodes", left_out.graph_nodes},
+                               {"first", left_out.first},
+                               {"ops", left_out.ops}};
+  }
   return doc.dump(2) + "\n";
 }
 

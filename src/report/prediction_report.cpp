@@ -56,6 +56,7 @@ std::string prediction_json(const NetworkPrediction& p, const PredictionSummary&
              {"runtime_without_power_ms", p.runtime_without_power_ms},
              {"layers", s.layers},
              {"layers_without_model", s.without_model}}}};
+  if (!p.unmodelled_nodes.empty()) doc["unmodelled_nodes"] = p.unmodelled_nodes;
   if (!p.warnings.empty()) doc["warnings"] = p.warnings;
   return doc.dump(2) + "\n";
 }

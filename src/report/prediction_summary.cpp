@@ -108,6 +108,9 @@ std::vector<SummaryLine> summary_lines(const NetworkPrediction& p, const Predict
   std::string runtime = fixed(p.runtime_ms, 4) + " ms over " + plural(s.layers, "layer");
   if (s.without_model > 0) runtime += ", incomplete: " + incomplete_runtime_note(s);
   lines.push_back({"runtime", runtime});
+  if (!p.unmodelled_nodes.empty()) {
+    lines.push_back({"not modelled", p.unmodelled_nodes + " (their time is not counted)"});
+  }
   if (!p.power_w) {
     lines.push_back({"power", "not predicted: the model gives no layer a power (runtime only)"});
     lines.push_back({"energy", "not predicted"});

@@ -218,6 +218,36 @@ std::vector<LayerCase> matmul_cases() {
   return cases;
 }
 
+// Segmentation heads (bilinear to a given size) and FPN top-down paths (nearest 2x).
+std::vector<LayerCase> resize_cases() {
+  auto sized = [](ResizeMode mode, int64_t h, int64_t w) {
+    ResizeAttrs a;
+    a.mode = mode;
+    a.out_height = h;
+    a.out_width = w;
+    return a;
+  };
+  auto scaled = [](ResizeMode mode, double h, double w) {
+    ResizeAttrs a;
+    a.mode = mode;
+    a.scale_h = h;
+    a.scale_w = w;
+    return a;
+  };
+  std::vector<LayerCase> cases;
+  cases.push_back(make_case("resize_nearest_2x", LayerKind::resize,
+                            scaled(ResizeMode::nearest, 2, 2), {{2, 3, 5, 4}}));
+  cases.push_back(make_case("resize_linear_2x", LayerKind::resize, scaled(ResizeMode::linear, 2, 2),
+                            {{2, 3, 5, 4}}));
+  cases.push_back(make_case("resize_linear_to_size", LayerKind::resize,
+                            sized(ResizeMode::linear, 13, 9), {{1, 4, 5, 3}}));
+  cases.push_back(make_case("resize_linear_down", LayerKind::resize,
+                            sized(ResizeMode::linear, 3, 4), {{1, 2, 7, 9}}));
+  cases.push_back(make_case("resize_nearest_uneven", LayerKind::resize,
+                            scaled(ResizeMode::nearest, 1.5, 3), {{1, 2, 4, 3}}));
+  return cases;
+}
+
 // Data movement and zero-cost kinds.
 std::vector<LayerCase> data_movement_cases() {
   std::vector<LayerCase> cases;
@@ -266,7 +296,7 @@ const std::vector<LayerCase>& layer_cases() {
   static const std::vector<LayerCase> all = [] {
     std::vector<LayerCase> cases;
     for (auto group : {conv_cases(), pool_cases(), fc_norm_cases(), activation_cases(),
-                       eltwise_cases(), matmul_cases(), data_movement_cases()}) {
+                       eltwise_cases(), matmul_cases(), resize_cases(), data_movement_cases()}) {
       cases.insert(cases.end(), group.begin(), group.end());
     }
     return cases;

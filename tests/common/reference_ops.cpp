@@ -354,6 +354,52 @@ std::vector<float> slice(const SliceAttrs& a, const RefTensor& x, const Shape& o
   return y;
 }
 
+// Half-pixel centres, as oneDNN and torch's align_corners=False: output index o maps to the
+// input coordinate (o + 0.5) in / out - 0.5, in float as oneDNN computes it; nearest rounds it
+// (half away from zero), linear blends the two neighbours, indices clamped to the input.
+float source_coordinate(int64_t o, int64_t out, int64_t in) {
+  return (static_cast<float>(o) + 0.5f) * static_cast<float>(in) / static_cast<float>(out) - 0.5f;
+}
+
+struct Taps {
+  int64_t lo = 0, hi = 0;
+  double weight_hi = 0.0;
+};
+
+Taps taps(ResizeMode mode, int64_t o, int64_t out, int64_t in) {
+  const float x = source_coordinate(o, out, in);
+  auto clamp = [in](int64_t i) { return std::clamp<int64_t>(i, 0, in - 1); };
+  if (mode == ResizeMode::nearest) {
+    const int64_t i = clamp(static_cast<int64_t>(std::round(x)));
+    return {i, i, 0.0};
+  }
+  const auto lo = static_cast<int64_t>(std::floor(x));
+  return {clamp(lo), clamp(lo + 1), static_cast<double>(x) - static_cast<double>(lo)};
+}
+
+std::vector<float> resize(const ResizeAttrs& a, const RefTensor& x, const Shape& out) {
+  const int64_t h_in = x.shape[2], w_in = x.shape[3], h_out = out[2], w_out = out[3];
+  std::vector<float> y(static_cast<size_t>(product(out, 0, 4)));
+  size_t o = 0;
+  for (int64_t nc = 0; nc < out[0] * out[1]; ++nc) {
+    const float* plane = x.values.data() + nc * h_in * w_in;
+    for (int64_t oh = 0; oh < h_out; ++oh) {
+      const Taps th = taps(a.mode, oh, h_out, h_in);
+      for (int64_t ow = 0; ow < w_out; ++ow) {
+        const Taps tw = taps(a.mode, ow, w_out, w_in);
+        auto at = [&](int64_t ih, int64_t iw) {
+          return static_cast<double>(plane[ih * w_in + iw]);
+        };
+        const double top = at(th.lo, tw.lo) * (1 - tw.weight_hi) + at(th.lo, tw.hi) * tw.weight_hi;
+        const double bottom =
+            at(th.hi, tw.lo) * (1 - tw.weight_hi) + at(th.hi, tw.hi) * tw.weight_hi;
+        y[o++] = static_cast<float>(top * (1 - th.weight_hi) + bottom * th.weight_hi);
+      }
+    }
+  }
+  return y;
+}
+
 }  // namespace
 
 std::vector<float> reference_forward(const Layer& layer, const std::vector<RefTensor>& inputs,
@@ -408,6 +454,8 @@ std::vector<float> reference_forward(const Layer& layer, const std::vector<RefTe
     }
     case LayerKind::slice:
       return slice(std::get<SliceAttrs>(layer.attrs), operand(inputs, 0, "input"), output_shape);
+    case LayerKind::resize:
+      return resize(std::get<ResizeAttrs>(layer.attrs), operand(inputs, 0, "input"), output_shape);
     case LayerKind::reshape:
     case LayerKind::flatten:
     case LayerKind::dropout:

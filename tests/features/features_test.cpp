@@ -95,6 +95,30 @@ TEST(Features, MatmulFeaturesAreTheProductsShapeAndCosts) {
   EXPECT_EQ(named.at("weight_elements"), 0);
 }
 
+// Bilinear and nearest resizes differ by their arithmetic per output element.
+TEST(Features, ResizeFeaturesAreItsShapesAndItsArithmeticPerElement) {
+  Network net("head", 2);
+  net.add({"x", LayerKind::input, "", {}, InputAttrs{{21, 65, 65}}, {}});
+  ResizeAttrs linear;
+  linear.mode = ResizeMode::linear;
+  linear.out_height = linear.out_width = 520;
+  const int id = net.add({"up", LayerKind::resize, "", {0}, linear, {}});
+  ResizeAttrs nearest;
+  nearest.scale_h = nearest.scale_w = 2;
+  const int copy = net.add({"fpn", LayerKind::resize, "", {id}, nearest, {}});
+  net.infer_shapes();
+  EXPECT_FALSE(is_modelled_kind(LayerKind::resize));  // not yet drawn by the sampling plan
+  const auto named = named_features(net, id);
+  EXPECT_EQ(named.at("batch"), 2);
+  EXPECT_EQ(named.at("in_channels"), 21);
+  EXPECT_EQ(named.at("in_height"), 65);
+  EXPECT_EQ(named.at("out_height"), 520);
+  EXPECT_EQ(named.at("flops_per_element"), 7);
+  EXPECT_EQ(named.at("output_elements"), 2 * 21 * 520 * 520);
+  EXPECT_EQ(named_features(net, copy).at("flops_per_element"), 0);
+  EXPECT_EQ(named_features(net, copy).at("out_height"), 1040);
+}
+
 TEST(Features, PowerFeaturesAppendTheirLogarithms) {
   const std::vector<double> x{1, 8, 0.5, 1024};
   const auto p = power_features(x);

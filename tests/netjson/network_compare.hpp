@@ -44,7 +44,7 @@ inline std::string describe_attrs(const Layer& layer) {
                  std::to_string(a.pad_left) + "," + std::to_string(a.pad_bottom) + "," +
                  std::to_string(a.pad_right) + " d=" + std::to_string(a.dilation_h) + "," +
                  std::to_string(a.dilation_w) + " g=" + std::to_string(a.groups) +
-                 " bias=" + std::to_string(a.bias);
+                 " bias=" + std::to_string(a.bias) + " shared=" + std::to_string(a.shared_weights);
         } else if constexpr (std::is_same_v<T, PoolAttrs>) {
           return "pool mode=" + std::to_string(static_cast<int>(a.mode)) +
                  " global=" + std::to_string(a.global) + " k=" + std::to_string(a.kernel_h) + "," +
@@ -86,6 +86,10 @@ inline std::string describe_attrs(const Layer& layer) {
         } else if constexpr (std::is_same_v<T, SliceAttrs>) {
           return "slice axis=" + std::to_string(a.axis) + " " + std::to_string(a.start) + ":" +
                  std::to_string(a.end) + ":" + std::to_string(a.step);
+        } else if constexpr (std::is_same_v<T, ResizeAttrs>) {
+          return "resize " + std::string(to_string(a.mode)) + " " + std::to_string(a.out_height) +
+                 "x" + std::to_string(a.out_width) + " scale " + exact(a.scale_h) + "x" +
+                 exact(a.scale_w);
         } else if constexpr (std::is_same_v<T, ReshapeAttrs>) {
           return "reshape " + dims(a.sample_shape) + " leading_in " + std::to_string(a.leading_in);
         } else {

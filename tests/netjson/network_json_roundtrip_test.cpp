@@ -195,6 +195,32 @@ TEST(NetworkJsonRoundTrip, MatmulAndConcatConstantsSurvive) {
   EXPECT_EQ(text, write_network_json(read));
 }
 
+// A segmentation head (bilinear to a size) and an FPN path (nearest by a scale).
+TEST(NetworkJsonRoundTrip, ResizeBySizeAndByScaleSurvives) {
+  Network net("heads", 2);
+  NetBuilder b(net);
+  const int x = b.add("x", LayerKind::input, {}, InputAttrs{{21, 65, 65}});
+  ResizeAttrs to_size;
+  to_size.mode = ResizeMode::linear;
+  to_size.out_height = 520;
+  to_size.out_width = 513;
+  const int head = b.add("head", LayerKind::resize, {x}, to_size);
+  ResizeAttrs by_scale;
+  by_scale.scale_h = 0.5;
+  by_scale.scale_w = 0.5;
+  b.add("fpn", LayerKind::resize, {head}, by_scale);
+  net.infer_shapes();
+  EXPECT_EQ(net.layers().back().output_shape, (Shape{2, 21, 260, 256}));
+  const std::string text = write_network_json(net);
+  EXPECT_NE(text.find(R"("kind": "resize", "mode": "linear", "size": [520, 513])"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("mode": "nearest", "scale": 0.5)"), std::string::npos) << text;
+  const Network read = parse_network_json(text, "heads.json", {});
+  test::expect_same_network(net, read);
+  EXPECT_EQ(text, write_network_json(read));
+}
+
 TEST(NetworkJsonRoundTrip, BatchAndInputOverridesApplyToWrittenFiles) {
   const Network original = network_with_every_kind();
   ImportOptions options;

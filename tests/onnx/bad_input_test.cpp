@@ -198,8 +198,15 @@ TEST(OnnxBadInput, UnsupportedOpNamesTheNodeAndTheOp) {
   b.node("NonMaxSuppression", {"boxes", "scores"}, {"selected"}, "/features/foo");
   b.output("selected");
   EXPECT_EQ(error_of([&] { import_bytes(b.bytes()); }),
-            "onnx node '/features/foo' (NonMaxSuppression): unsupported op; --allow-unknown "
-            "counts it as zero cost");
+            "onnx node '/features/foo': an op whose output size depends on the data "
+            "(unsupported), with nothing before it that a layer models");
+  ModelBuilder shaped;
+  shaped.input("x", {1, 3, 8, 8});
+  shaped.node("Erf", {"x"}, {"y"}, "/features/erf");
+  shaped.output("y");
+  EXPECT_EQ(error_of([&] { import_bytes(shaped.bytes()); }),
+            "onnx node '/features/erf' (Erf): unsupported op; --allow-unknown counts it as zero "
+            "cost");
 }
 
 TEST(OnnxBadInput, AllowUnknownKeepsTheOpAsAZeroCostUnmodelledLayer) {

@@ -93,6 +93,9 @@ class Builder {
       case LayerKind::slice:
         slice();
         break;
+      case LayerKind::resize:
+        resize();
+        break;
       case LayerKind::reshape:
       case LayerKind::flatten:
         // Only reached when the input is channels-last: the view needs plain order first.
@@ -547,6 +550,20 @@ class Builder {
     reorder_to(memory(selected, ctx_.engine, base), output_.memory);
   }
 
+  // oneDNN maps output index o to the input coordinate (o + 0.5) in / out - 0.5: half-pixel
+  // centres, the mapping of torch's align_corners=False.
+  void resize() {
+    const auto& a = std::get<ResizeAttrs>(layer_.attrs);
+    const TensorRef& x = input(0);
+    const auto algorithm = a.mode == ResizeMode::linear ? dnnl::algorithm::resampling_linear
+                                                        : dnnl::algorithm::resampling_nearest;
+    const dnnl::resampling_forward::desc desc(kInference, algorithm, x.memory.get_desc(),
+                                              output_.memory.get_desc());
+    const dnnl::resampling_forward::primitive_desc pd(desc, attr(), ctx_.engine);
+    add_step<dnnl::resampling_forward>(pd,
+                                       {{DNNL_ARG_SRC, x.memory}, {DNNL_ARG_DST, output_.memory}});
+  }
+
   CpuContext& ctx_;
   const Layer& layer_;
   const std::vector<TensorRef>& inputs_;
@@ -568,6 +585,7 @@ Layout output_layout(const Layer& layer, const std::vector<Shape>& input_shapes,
     case LayerKind::lrn:
     case LayerKind::softmax:
     case LayerKind::slice:
+    case LayerKind::resize:
     case LayerKind::dropout:
     case LayerKind::identity:
     case LayerKind::cast:
@@ -617,6 +635,7 @@ Layout handed_input_layout(const Layer& layer, const Shape& shape) {
     case LayerKind::act:
     case LayerKind::lrn:
     case LayerKind::concat:
+    case LayerKind::resize:
       return Layout::channels_last;
     case LayerKind::add:
     case LayerKind::mul:

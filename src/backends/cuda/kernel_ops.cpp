@@ -1,5 +1,5 @@
-// Fully connected and matmul by cuBLAS; elementwise, concat, layer norm, transpose and slice by our
-// kernels or copies.
+// Fully connected and matmul by cuBLAS; elementwise, concat, layer norm, transpose, slice and
+// resize by our kernels or copies.
 #include <cuda_runtime_api.h>
 
 #include <climits>
@@ -426,6 +426,31 @@ class SliceOp final : public LayerOp {
   int64_t start_ = 0, step_ = 1, out_axis_ = 1;
 };
 
+class ResizeOp final : public LayerOp {
+ public:
+  ResizeOp(OpEnvironment& env, const Layer& layer, const DeviceTensor& x, const DeviceTensor& y)
+      : dtype_(env.settings.dtype),
+        linear_(std::get<ResizeAttrs>(layer.attrs).mode == ResizeMode::linear),
+        x_(x),
+        y_(y) {
+    shape_ = {x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[2], y.shape[3]};
+  }
+
+  void enqueue(cudaStream_t stream) override {
+    launch_resize(dtype_, linear_, shape_, x_.data, y_.data, stream);
+  }
+
+  std::string algorithm() const override {
+    return linear_ ? "np bilinear resize kernel" : "np nearest resize kernel";
+  }
+
+ private:
+  DataType dtype_;
+  bool linear_;
+  DeviceTensor x_, y_;
+  PoolKernelShape shape_;
+};
+
 const DeviceTensor& single_input(const std::vector<DeviceTensor>& inputs, const Layer& layer) {
   if (inputs.size() != 1) {
     throw UnsupportedLayer(std::string(to_string(layer.kind)) + " needs one input, has " +
@@ -456,6 +481,8 @@ std::unique_ptr<LayerOp> make_kernel_op(OpEnvironment& env, const Layer& layer,
       return std::make_unique<TransposeOp>(env, layer, single_input(inputs, layer), output);
     case LayerKind::slice:
       return std::make_unique<SliceOp>(env, layer, single_input(inputs, layer), output);
+    case LayerKind::resize:
+      return std::make_unique<ResizeOp>(env, layer, single_input(inputs, layer), output);
     default:
       break;
   }

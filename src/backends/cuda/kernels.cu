@@ -297,6 +297,38 @@ __global__ void slice_kernel(const T* x, T* y, int64_t in_axis, int64_t inner, i
   }
 }
 
+// Half-pixel centres (torch's align_corners=False, oneDNN's resampling): output index o of
+// `out` reads input coordinate (o + 0.5) in / out - 0.5, clamped to the input.
+__device__ __forceinline__ float resize_source(int64_t o, int64_t out, int64_t in) {
+  return (static_cast<float>(o) + 0.5f) * static_cast<float>(in) / static_cast<float>(out) - 0.5f;
+}
+
+__device__ __forceinline__ int64_t clamp_index(int64_t i, int64_t in) {
+  return i < 0 ? 0 : (i >= in ? in - 1 : i);
+}
+
+template <typename T>
+__global__ void resize_kernel(const T* x, T* y, bool linear, int64_t h, int64_t w, int64_t out_h,
+                              int64_t out_w, int64_t count) {
+  NP_GRID_STRIDE(i, count) {
+    const int64_t ow = i % out_w;
+    const int64_t oh = (i / out_w) % out_h;
+    const T* plane = x + (i / (out_w * out_h)) * h * w;
+    const float sh = resize_source(oh, out_h, h), sw = resize_source(ow, out_w, w);
+    if (!linear) {
+      store(y, i, load(plane, clamp_index(llroundf(sh), h) * w + clamp_index(llroundf(sw), w)));
+      continue;
+    }
+    const int64_t h0 = static_cast<int64_t>(floorf(sh)), w0 = static_cast<int64_t>(floorf(sw));
+    const float dh = sh - static_cast<float>(h0), dw = sw - static_cast<float>(w0);
+    const int64_t r0 = clamp_index(h0, h) * w, r1 = clamp_index(h0 + 1, h) * w;
+    const int64_t c0 = clamp_index(w0, w), c1 = clamp_index(w0 + 1, w);
+    const float top = load(plane, r0 + c0) * (1.f - dw) + load(plane, r0 + c1) * dw;
+    const float bottom = load(plane, r1 + c0) * (1.f - dw) + load(plane, r1 + c1) * dw;
+    store(y, i, top * (1.f - dh) + bottom * dh);
+  }
+}
+
 template <typename T>
 __global__ void batchnorm_kernel(const T* x, T* y, const float* scale, const float* shift,
                                  const float* mean, const float* variance, float epsilon,
@@ -524,6 +556,18 @@ void launch_slice(DataType dtype, const void* x, void* y, const AxisSplit& input
         step, count);
   });
   NP_CHECK_LAUNCH("slice_kernel");
+}
+
+void launch_resize(DataType dtype, bool linear, const PoolKernelShape& shape, const void* x,
+                   void* y, cudaStream_t stream) {
+  const int64_t count = shape.n * shape.c * shape.out_h * shape.out_w;
+  dispatch(dtype, [&](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    resize_kernel<<<block_count(count), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), linear, shape.h, shape.w, shape.out_h,
+        shape.out_w, count);
+  });
+  NP_CHECK_LAUNCH("resize_kernel");
 }
 
 void launch_spin(int64_t nanoseconds, cudaStream_t stream) {

@@ -1,7 +1,7 @@
 #pragma once
 // Launchers of our own kernels (kernels.cu) for what cuDNN and cuBLAS do not cover: test data,
 // activations beyond cuDNN's, broadcasting elementwise ops, explicit padding, pooling that
-// cuDNN cannot express, layer norm, transpose, slice, and a spin used to isolate timings.
+// cuDNN cannot express, layer norm, transpose, slice, resize, and a spin used to isolate timings.
 // Every launcher checks the launch; all of them are graph-capturable.
 #include <cuda_runtime_api.h>
 
@@ -65,6 +65,11 @@ void launch_permute(DataType dtype, const void* x, void* y, const PermuteIndex& 
 // y[o, j, i] = x[o, start + j * step, i] for j < out_axis.
 void launch_slice(DataType dtype, const void* x, void* y, const AxisSplit& input, int64_t out_axis,
                   int64_t start, int64_t step, cudaStream_t stream);
+
+// Nearest or bilinear resize of NCHW planes (shape: n, c, h, w in; out_h, out_w out) with
+// half-pixel centres, as the CPU backend's oneDNN resampling.
+void launch_resize(DataType dtype, bool linear, const PoolKernelShape& shape, const void* x,
+                   void* y, cudaStream_t stream);
 
 // Keeps the stream busy for about `nanoseconds`, so that the host can queue the timed work
 // before the start event is reached.

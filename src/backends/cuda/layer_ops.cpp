@@ -83,6 +83,7 @@ std::unique_ptr<LayerOp> make_layer_op(OpEnvironment& env, const Layer& layer,
     case LayerKind::layernorm:
     case LayerKind::transpose:
     case LayerKind::slice:
+    case LayerKind::resize:
       return make_kernel_op(env, layer, inputs, output);
     default:
       break;

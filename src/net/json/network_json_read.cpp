@@ -104,6 +104,7 @@ ConvAttrs read_conv(ObjectReader& r) {
   a.dilation_w = dilation.w;
   a.groups = at_least(r.int_or("groups", 1), 1, "groups");
   a.bias = r.bool_or("bias", true);
+  a.shared_weights = r.bool_or("shared_weights", false);
   return a;
 }
 
@@ -183,6 +184,38 @@ MatmulAttrs read_matmul(ObjectReader& r) {
   return a;
 }
 
+// "size": [h, w] (or one integer for both), or "scale": [h, w] (or one number); exactly one.
+ResizeAttrs read_resize(ObjectReader& r) {
+  ResizeAttrs a;
+  a.mode = resize_mode_from_string(r.required_string("mode"));
+  const Json* scale = r.optional("scale");
+  if (r.optional("size")) {
+    if (scale) throw Error("a resize layer has 'size' or 'scale', not both");
+    const auto size = read_height_width(r, "size", std::nullopt, 1);
+    a.out_height = size.h;
+    a.out_width = size.w;
+    return a;
+  }
+  if (!scale) throw Error("a resize layer needs 'size' ([h, w]) or 'scale' ([h, w])");
+  std::vector<double> factors;
+  if (scale->is_array()) {
+    for (const auto& v : *scale) factors.push_back(json::to_double(v, "scale"));
+  } else {
+    factors = {json::to_double(*scale, "scale"), json::to_double(*scale, "scale")};
+  }
+  if (factors.size() != 2) {
+    throw Error("key 'scale' must be a number or [h, w], got " + json::brief(*scale));
+  }
+  for (double f : factors) {
+    if (!(f > 0.0) || f > 1e6) {
+      throw Error("key 'scale' must be positive and at most 1e6, got " + json::brief(*scale));
+    }
+  }
+  a.scale_h = factors[0];
+  a.scale_w = factors[1];
+  return a;
+}
+
 LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
   switch (kind) {
     case LayerKind::input:
@@ -240,6 +273,8 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
       a.step = at_least(r.int_or("step", json::kDefaultSliceStep), 1, "step");
       return a;
     }
+    case LayerKind::resize:
+      return read_resize(r);
     case LayerKind::reshape: {
       ReshapeAttrs a;
       a.leading_in = at_least(r.int_or("leading_in", 0), 0, "leading_in");
@@ -316,6 +351,27 @@ void check_format(ObjectReader& top) {
   }
 }
 
+// {"first": NAME, "graph_nodes": N, "ops": {OP: COUNT, ...}}: what an importer left out.
+UnmodelledNodes read_unmodelled_nodes(const Json& value) {
+  ObjectReader r(value, "unmodelled_nodes");
+  UnmodelledNodes nodes;
+  nodes.first = r.required_string("first");
+  nodes.graph_nodes = at_least(r.required_int("graph_nodes"), 1, "graph_nodes");
+  const Json& ops = r.required("ops");
+  if (!ops.is_object() || ops.empty()) {
+    throw Error("key 'ops' must map op types to node counts, got " + json::brief(ops));
+  }
+  for (const auto& [op, count] : ops.items()) {
+    nodes.ops[op] = at_least(json::to_int(count, op), 1, op);
+  }
+  if (nodes.count() > nodes.graph_nodes) {
+    throw Error(std::to_string(nodes.count()) + " nodes left out of " +
+                std::to_string(nodes.graph_nodes) + " graph nodes");
+  }
+  r.reject_unknown_keys();
+  return nodes;
+}
+
 Network build_network(const Json& document, const std::string& display_name,
                       const ImportOptions& options) {
   ObjectReader top(document, "the file");
@@ -331,6 +387,14 @@ Network build_network(const Json& document, const std::string& display_name,
     }
   }
   for (const char* free_text : {"source", "description", "notes"}) top.optional_string(free_text);
+  UnmodelledNodes left_out;
+  if (const Json* nodes = top.optional("unmodelled_nodes")) {
+    try {
+      left_out = read_unmodelled_nodes(*nodes);
+    } catch (...) {
+      rethrow_with_context("key 'unmodelled_nodes'");
+    }
+  }
   const Json& layers = top.required("layers");
   if (!layers.is_array() || layers.empty()) {
     throw Error("key 'layers' must be a non-empty list of layers, got " + json::brief(layers));
@@ -368,6 +432,7 @@ Network build_network(const Json& document, const std::string& display_name,
     net.add(std::move(layer));
   }
   net.infer_shapes();
+  net.set_unmodelled_nodes(std::move(left_out));
   return net;
 }
 

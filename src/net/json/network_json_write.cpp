@@ -64,6 +64,7 @@ void write_conv(const ConvAttrs& a, Json& out) {
   }
   if (a.groups != 1) out["groups"] = a.groups;
   if (!a.bias) out["bias"] = false;
+  if (a.shared_weights) out["shared_weights"] = true;
 }
 
 void write_pool(const PoolAttrs& a, Json& out) {
@@ -170,6 +171,17 @@ void write_attrs(const Layer& layer, Json& out) {
       if (a.step != json::kDefaultSliceStep) out["step"] = a.step;
       break;
     }
+    case LayerKind::resize: {
+      const auto& a = attrs_of<ResizeAttrs>(layer);
+      out["mode"] = to_string(a.mode);
+      if (a.out_height > 0) {
+        out["size"] = height_width(a.out_height, a.out_width);
+      } else {
+        out["scale"] =
+            a.scale_h == a.scale_w ? Json(a.scale_h) : Json::array({a.scale_h, a.scale_w});
+      }
+      break;
+    }
     case LayerKind::reshape: {
       const auto& a = attrs_of<ReshapeAttrs>(layer);
       out["shape"] = a.sample_shape;
@@ -214,6 +226,13 @@ std::string write_network_json(const Network& net) {
     out += "  \"name\": " + Json(net.name()).dump() + ",\n";
     out += "  \"batch\": " + std::to_string(net.batch()) + ",\n";
     out += "  \"dtype\": " + Json(to_string(net.dtype())).dump() + ",\n";
+    if (const UnmodelledNodes& left_out = net.unmodelled_nodes(); !left_out.empty()) {
+      Json nodes = {
+          {"first", left_out.first}, {"graph_nodes", left_out.graph_nodes}, {"ops", left_out.ops}};
+      out += "  \"unmodelled_nodes\": ";
+      append_inline(nodes, out);
+      out += ",\n";
+    }
     out += "  \"layers\": [\n";
     for (int id = 0; id < net.size(); ++id) {
       out += "    ";

@@ -1,7 +1,9 @@
 #include "graph_walk.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "constant_folding.hpp"
 #include "op_handlers.hpp"
@@ -131,6 +133,33 @@ void check_single_producers(const onnx::GraphProto& graph) {
   }
 }
 
+// A detector's post-processing: the nodes that feed no Conv, in a graph that selects boxes by
+// score (an op whose output size depends on the data). What of it the importer cannot map is
+// left out, with all that reads it; the rest (score softmax, box decoding arithmetic) is costed.
+std::vector<bool> post_processing_nodes(const onnx::GraphProto& graph) {
+  static const std::unordered_set<std::string> data_dependent = {
+      "NonZero", "TopK", "NonMaxSuppression", "RoiAlign", "Unique", "Compress"};
+  const auto n = static_cast<size_t>(graph.node_size());
+  bool selects = false;
+  for (const auto& node : graph.node()) {
+    selects = selects || (default_domain(node) && data_dependent.count(node.op_type()));
+  }
+  std::vector<bool> post(n, false);
+  if (!selects) return post;
+  std::unordered_set<std::string> feeding_conv;  // tensors from which a Conv is reached
+  for (size_t i = n; i-- > 0;) {
+    const auto& node = graph.node(static_cast<int>(i));
+    bool feeds = node.op_type() == "Conv";
+    for (const auto& out : node.output()) feeds = feeds || feeding_conv.count(out);
+    if (feeds) {
+      feeding_conv.insert(node.input().begin(), node.input().end());
+    } else {
+      post[i] = true;
+    }
+  }
+  return post;
+}
+
 }  // namespace
 
 void define_initializers(Context& ctx, const onnx::GraphProto& graph) {
@@ -179,12 +208,17 @@ void import_nodes(Context& ctx, const onnx::GraphProto& graph) {
     for (int i : fusions[f].nodes) fusion_at[static_cast<size_t>(i)] = static_cast<int>(f);
   }
 
+  const std::vector<bool> post_processing = post_processing_nodes(graph);
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& node = graph.node(i);
     const int f = fusion_at[static_cast<size_t>(i)];
     if (f >= 0 && fusions[static_cast<size_t>(f)].anchor != i) continue;
     const Fusion* fusion = f >= 0 ? &fusions[static_cast<size_t>(f)] : nullptr;
     const onnx::NodeProto& named = fusion ? graph.node(fusion->primary) : node;
+    if (ctx.reads_unmodelled(node)) {
+      ctx.leave_out(node);
+      continue;
+    }
     std::optional<std::string> unsupported;
     try {
       if (node.output_size() == 0 || node.output(0).empty()) throw Error("the node has no output");
@@ -199,6 +233,10 @@ void import_nodes(Context& ctx, const onnx::GraphProto& graph) {
       rethrow_with_context(node_label(named));
     }
     if (!unsupported) continue;
+    if (!fusion && post_processing[static_cast<size_t>(i)]) {
+      ctx.leave_out(node);
+      continue;
+    }
     if (!ctx.options().allow_unknown) {
       throw Error(node_label(named) + ": " + *unsupported +
                   "; --allow-unknown counts it as zero cost");

@@ -77,15 +77,25 @@ const Tensor& Context::data_input(const onnx::NodeProto& node, int k, bool accep
     throw Error("reads '" + node.input(k) + "', the output of Pad node '" + t.pad->node +
                 "'; a Pad is modelled only when a Conv or pooling node reads it");
   }
+  if (t.unmodelled) throw Error("reads '" + node.input(k) + "', which no layer computes");
+  if (t.transpose) {
+    throw Error("reads '" + node.input(k) + "', the output of Transpose node '" +
+                t.transpose->node + "', which is modelled only when Gathers along dim 0 read it");
+  }
   return t;
 }
 
 int Context::layer_of(const std::string& tensor_name) const {
   const Tensor& t = tensor(tensor_name);
   if (!t.is_data) throw Error("'" + tensor_name + "' is a constant, not data");
+  if (t.unmodelled) throw Error("'" + tensor_name + "' is computed by nodes left out");
   if (t.pad) {
     throw Error("'" + tensor_name + "' is the output of Pad node '" + t.pad->node +
                 "', which is modelled only when a Conv or pooling node reads it");
+  }
+  if (t.transpose) {
+    throw Error("'" + tensor_name + "' is the output of Transpose node '" + t.transpose->node +
+                "', which is modelled only when Gathers along dim 0 read it");
   }
   return t.layer;
 }
@@ -128,6 +138,29 @@ void Context::cross_check(const std::string& output, const Layer& layer) {
   }
   throw Error("output '" + output + "' is " + shape_to_string(ours) +
               " here, ONNX shape inference says " + render(*theirs));
+}
+
+bool Context::reads_unmodelled(const onnx::NodeProto& node) const {
+  // A fused node's inputs may be internal to its fusion, hence not known here.
+  for (const auto& name : node.input()) {
+    if (knows(name) && tensor(name).unmodelled) return true;
+  }
+  return false;
+}
+
+void Context::leave_out(const onnx::NodeProto& node) {
+  for (const Tensor* t : inputs(node)) {
+    if (t && t->is_data && !t->unmodelled) read_by_left_out_.push_back(t->layer);
+  }
+  if (left_out_.empty()) left_out_.first = node_display_name(node);
+  ++left_out_.ops[node.op_type()];
+  for (const auto& name : node.output()) {
+    Tensor data;
+    data.is_data = true;
+    data.unmodelled = true;
+    if (const auto* dims = inferred(name)) data.shape.assign(dims->begin(), dims->end());
+    define(name, std::move(data));
+  }
 }
 
 int Context::emit(Layer layer, const std::string& output) {

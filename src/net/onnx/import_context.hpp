@@ -65,9 +65,9 @@ class Context {
   }
   const std::vector<std::string>& readers(const std::string& tensor) const;
 
-  // The constant tensors an elementwise layer reads, in the order of its constant_operands: a
-  // tensor shared by many nodes is counted once among the network's parameters, by the first
-  // layer that stays in the network.
+  // The constant tensors an elementwise layer reads, in the order of its constant_operands, or a
+  // conv's weight: a tensor shared by many nodes is counted once among the network's
+  // parameters, by the first layer that stays in the network.
   void set_constant_operand_names(int layer, std::vector<std::string> names) {
     constant_operand_names_[layer] = std::move(names);
   }
@@ -75,6 +75,13 @@ class Context {
     const auto it = constant_operand_names_.find(layer);
     return it == constant_operand_names_.end() ? nullptr : &it->second;
   }
+
+  // Leaves a node out (a detector's data-dependent post-processing, or a node reading its
+  // output): its outputs become unmodelled data; the layers it reads stay in the network.
+  void leave_out(const onnx::NodeProto& node);
+  bool reads_unmodelled(const onnx::NodeProto& node) const;
+  const UnmodelledNodes& left_out() const { return left_out_; }
+  const std::vector<int>& layers_read_by_left_out() const { return read_by_left_out_; }
 
   // Shape ONNX inferred for a tensor, nullptr when it has none.
   const std::vector<int64_t>* inferred(const std::string& name) const;
@@ -94,6 +101,8 @@ class Context {
   std::vector<Layer> layers_;
   std::unordered_set<std::string> layer_names_;
   std::unordered_map<int, std::vector<std::string>> constant_operand_names_;
+  UnmodelledNodes left_out_;
+  std::vector<int> read_by_left_out_;
 };
 
 }  // namespace np::onnx_import

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "attributes.hpp"
 #include "constant_folding.hpp"
@@ -146,7 +147,8 @@ void map_conv(Context& ctx, const onnx::NodeProto& node) {
   a.bias = ctx.input(node, 2) != nullptr;
   Layer layer = node_layer(node, LayerKind::conv, a, {x.layer});
   layer.op = padded_op(x, node);
-  ctx.emit(std::move(layer), node.output(0));
+  const int id = ctx.emit(std::move(layer), node.output(0));
+  ctx.set_constant_operand_names(id, {node.input(1)});
 }
 
 void map_pool(Context& ctx, const onnx::NodeProto& node) {
@@ -444,6 +446,14 @@ void map_concat(Context& ctx, const onnx::NodeProto& node) {
   const auto axis = int_attribute(node, "axis");
   if (!axis) throw Error("Concat has no axis attribute");
   a.axis = normalize_axis(*axis, static_cast<int64_t>(rank), "axis");
+  if (a.axis == 0 && inputs.size() == 1 && a.constant_operands.empty()) {
+    // A batch of one tensor (a detector's list of one image) is that tensor. (DenseNet's
+    // concatenation of one tensor along the channels stays a concat: frameworks copy it.)
+    for (int k = 0; k < node.input_size(); ++k) {
+      if (ctx.is_data(node, k)) ctx.define(node.output(0), ctx.data_input(node, k));
+    }
+    return;
+  }
   ctx.emit(node_layer(node, LayerKind::concat, a, inputs), node.output(0));
 }
 
@@ -475,6 +485,116 @@ void map_layer_norm(Context& ctx, const onnx::NodeProto& node) {
   a.epsilon = float_attribute(node, "epsilon", 1e-5);
   a.affine = ctx.input(node, 1) != nullptr;
   ctx.emit(node_layer(node, LayerKind::layernorm, a, {x.layer}), node.output(0));
+}
+
+}  // namespace np::onnx_import
+
+namespace np::onnx_import {
+namespace {
+
+// A constant input of Resize or Upsample, nullptr when it is absent or has no elements (ONNX
+// leaves unused inputs empty).
+const Values* resize_operand(Context& ctx, const onnx::NodeProto& node, int k, const char* what) {
+  const Tensor* t = ctx.input(node, k);
+  if (!t || (!t->is_data && t->values && t->values->size() == 0)) return nullptr;
+  if (t->is_data || !t->values) {
+    throw Unsupported(std::string("a Resize whose ") + what +
+                      " are computed in the graph is not modelled");
+  }
+  return &*t->values;
+}
+
+std::string scales_text(const std::vector<double>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::ostringstream number;
+    number << values[i];
+    text += (i ? ", " : "") + number.str();
+  }
+  return text + "]";
+}
+
+}  // namespace
+
+void map_resize(Context& ctx, const onnx::NodeProto& node) {
+  const Tensor& x = ctx.data_input(node, 0);
+  require_spatial_rank(x, "resize");
+  const std::string mode = string_attribute(node, "mode", "nearest");
+  ResizeAttrs a;
+  if (mode == "nearest") {
+    a.mode = ResizeMode::nearest;
+  } else if (mode == "linear" || mode == "bilinear") {
+    a.mode = ResizeMode::linear;
+  } else {
+    throw Unsupported(node.op_type() + " mode '" + mode +
+                      "' is not modelled (nearest and linear are)");
+  }
+  if (const auto axes = ints_attribute(node, "axes")) {
+    const auto normalized = normalize_axes(*axes, 4, "axes");
+    if (normalized != std::vector<int64_t>{2, 3}) {
+      throw Unsupported(node.op_type() + " over axes " + list_to_string(*axes) +
+                        " is not modelled (only height and width)");
+    }
+  }
+  // Resize: X, scales (opset 10) or X, roi, scales, sizes (11+); Upsample: X, scales (9), or
+  // a `scales` attribute (7, 8).
+  const bool resize = node.op_type() == "Resize";
+  const Values* sizes =
+      resize && ctx.opset() >= 11 ? resize_operand(ctx, node, 3, "sizes") : nullptr;
+  const Values* scales =
+      resize || ctx.opset() >= 9
+          ? resize_operand(ctx, node, resize && ctx.opset() >= 11 ? 2 : 1, "scales")
+          : nullptr;
+  std::vector<double> factors;
+  if (!sizes && !scales) {
+    const auto* attribute = find_attribute(node, "scales");
+    if (resize || !attribute) throw Error(node.op_type() + " has neither scales nor sizes");
+    for (float f : attribute->floats()) factors.push_back(f);
+  } else if (scales) {
+    for (size_t i = 0; i < scales->size(); ++i) factors.push_back(scales->real(i));
+  }
+  if (sizes) {
+    std::vector<int64_t> given;
+    for (size_t i = 0; i < sizes->size(); ++i) given.push_back(sizes->integer(i));
+    if (given.size() == 4) {
+      if (given[0] != x.shape[0] || given[1] != x.shape[1]) {
+        throw Unsupported(node.op_type() + " to sizes " + list_to_string(given) + " of " +
+                          shape_to_string(x.shape) +
+                          " changes batch or channels, which is not modelled");
+      }
+      given = {given[2], given[3]};
+    }
+    if (given.size() != 2) {
+      throw Error(node.op_type() + " sizes " + list_to_string(given) + " must have 4 values");
+    }
+    require_positive(given, "sizes");
+    const std::string policy = string_attribute(node, "keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch") {
+      throw Unsupported(node.op_type() + " keep_aspect_ratio_policy '" + policy +
+                        "' is not modelled");
+    }
+    a.out_height = given[0];
+    a.out_width = given[1];
+  } else {
+    if (factors.size() == 4) {
+      if (factors[0] != 1.0 || factors[1] != 1.0) {
+        throw Unsupported(node.op_type() + " scales " + scales_text(factors) +
+                          " change batch or channels, which is not modelled");
+      }
+      factors = {factors[2], factors[3]};
+    }
+    if (factors.size() != 2) {
+      throw Error(node.op_type() + " scales " + scales_text(factors) + " must have 4 values");
+    }
+    for (double f : factors) {
+      if (!(f > 0.0) || !std::isfinite(f)) {
+        throw Error(node.op_type() + " scales " + scales_text(factors) + " must be positive");
+      }
+    }
+    a.scale_h = factors[0];
+    a.scale_w = factors[1];
+  }
+  ctx.emit(node_layer(node, LayerKind::resize, a, {x.layer}), node.output(0));
 }
 
 }  // namespace np::onnx_import

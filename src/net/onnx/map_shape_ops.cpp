@@ -100,8 +100,19 @@ void map_transpose(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   TransposeAttrs a;
   a.perm = ints_attribute(node, "perm").value_or(reversed_perm(x.shape.size()));
-  transpose_shape(x.shape, a.perm);
+  const Shape out = transpose_shape(x.shape, a.perm);
   if (a.perm[0] != 0) a.leading_in = x.shape[0];
+  const auto& readers = ctx.readers(node.output(0));
+  const bool only_gathers =
+      !readers.empty() && std::all_of(readers.begin(), readers.end(),
+                                      [](const std::string& op) { return op == "Gather"; });
+  if (a.perm[0] != 0 && only_gathers) {
+    Tensor pending = x;
+    pending.shape = out;
+    pending.transpose = PendingTranspose{node_display_name(node), a.perm};
+    ctx.define(node.output(0), std::move(pending));
+    return;
+  }
   ctx.emit(node_layer(node, LayerKind::transpose, a, {x.layer}), node.output(0));
 }
 
@@ -122,7 +133,13 @@ void map_flatten(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   const auto rank = static_cast<int64_t>(x.shape.size());
   const int64_t axis = normalize_axis(int_attribute(node, "axis", 1), rank + 1, "axis");
-  const Shape sample = per_sample(x.shape, flatten_shape(x.shape, axis));
+  const Shape out = flatten_shape(x.shape, axis);
+  if (out[0] != x.shape[0]) {  // dim 0 merged with others (Faster R-CNN's anchors): per replica
+    ctx.emit(node_layer(node, LayerKind::reshape, ReshapeAttrs{out, x.shape[0]}, {x.layer}),
+             node.output(0));
+    return;
+  }
+  const Shape sample = per_sample(x.shape, out);
   if (axis == 1) {
     ctx.emit(node_layer(node, LayerKind::flatten, NoAttrs{}, {x.layer}), node.output(0));
     return;
@@ -160,15 +177,76 @@ void map_slice(Context& ctx, const onnx::NodeProto& node) {
 
 // Gather of one constant index along an axis other than 0 (ViT's class token, x[:, 0]) is a
 // slice of that axis, and for a scalar index a reshape dropping it.
+namespace {
+
+// Gather(Transpose(x, perm), i) along dim 0 is Transpose(Slice(x, perm[0], i), rest of perm):
+// slice the input, drop the sliced dim, permute the others.
+void gather_from_pending_transpose(Context& ctx, const onnx::NodeProto& node, const Tensor& x,
+                                   const std::vector<int64_t>& index) {
+  const PendingTranspose& pending = *x.transpose;
+  const int64_t axis =
+      normalize_axis(int_attribute(node, "axis", 0), static_cast<int64_t>(x.shape.size()), "axis");
+  if (axis != 0 || index.size() != 1 || !ctx.tensor(node.input(1)).shape.empty()) {
+    throw Unsupported("a Gather of the output of Transpose node '" + pending.node +
+                      "' is modelled only for one scalar index along dim 0");
+  }
+  const int64_t source_axis = pending.perm[0];
+  const Shape& source = ctx.layers().at(static_cast<size_t>(x.layer)).output_shape;
+  const int64_t dim = source[static_cast<size_t>(source_axis)];
+  const int64_t i = index[0] < 0 ? index[0] + dim : index[0];
+  if (i < 0 || i >= dim) {
+    throw Error("Gather index " + std::to_string(index[0]) + " is outside a dim of " +
+                std::to_string(dim));
+  }
+  Layer part = node_layer(node, LayerKind::slice, SliceAttrs{source_axis, i, i + 1, 1}, {x.layer});
+  part.name += "/slice";
+  int last = ctx.emit(std::move(part), "");
+  Shape sample(source.begin() + 1, source.end());
+  sample.erase(sample.begin() + (source_axis - 1));
+  std::vector<int64_t> rest;
+  for (size_t k = 1; k < pending.perm.size(); ++k) {
+    const int64_t p = pending.perm[k];
+    rest.push_back(p > source_axis ? p - 1 : p);
+  }
+  bool identity = true;
+  for (size_t k = 0; k < rest.size(); ++k)
+    identity = identity && rest[k] == static_cast<int64_t>(k);
+  Layer squeeze = node_layer(node, LayerKind::reshape, ReshapeAttrs{sample}, {last});
+  if (identity) {
+    ctx.emit(std::move(squeeze), node.output(0));
+    return;
+  }
+  squeeze.name += "/squeeze";
+  last = ctx.emit(std::move(squeeze), "");
+  TransposeAttrs permute{rest};
+  if (rest[0] != 0) permute.leading_in = source[0];
+  ctx.emit(node_layer(node, LayerKind::transpose, permute, {last}), node.output(0));
+}
+
+}  // namespace
+
 void map_gather(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& indices = ctx.required_input(node, 1);
   if (indices.is_data) {
     throw Unsupported("Gather of indices computed from data (an embedding) is not modelled");
   }
+  const Tensor& data = ctx.required_input(node, 0);
+  if (data.is_data && data.transpose) {
+    if (!indices.values) throw Error("Gather indices are not known at import");
+    gather_from_pending_transpose(ctx, node, data, integer_values(indices, "indices"));
+    return;
+  }
   const Tensor& x = ctx.data_input(node, 0);
   const auto rank = static_cast<int64_t>(x.shape.size());
   const int64_t axis = normalize_axis(int_attribute(node, "axis", 0), rank, "axis");
   const auto values = indices.values ? integer_values(indices, "indices") : std::vector<int64_t>{};
+  if (axis == 0 && x.shape[0] == 1 && values.size() == 1 && indices.shape.empty() &&
+      (values[0] == 0 || values[0] == -1) && rank > 1) {
+    // Image 0 of a batch of one (a detector's transform): a view that drops dim 0, per replica.
+    ReshapeAttrs squeeze{Shape(x.shape.begin() + 1, x.shape.end()), 1};
+    ctx.emit(node_layer(node, LayerKind::reshape, squeeze, {x.layer}), node.output(0));
+    return;
+  }
   if (axis == 0 || values.size() != 1 || indices.shape.size() > 1) {
     throw Unsupported("Gather is modelled only for one constant index off dim 0");
   }

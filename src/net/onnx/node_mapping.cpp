@@ -37,6 +37,8 @@ Handler find_handler(const std::string& op_type) {
       {"Sum", map_elementwise},
       {"Concat", map_concat},
       {"LRN", map_lrn},
+      {"Resize", map_resize},
+      {"Upsample", map_resize},
       {"Softmax", map_softmax},
       {"LogSoftmax", map_softmax},
       {"LayerNormalization", map_layer_norm},

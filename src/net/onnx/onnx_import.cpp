@@ -1,5 +1,6 @@
 // ONNX model -> Network: parse, fix the input shapes, run ONNX's shape inference, walk the
 // nodes, keep the layers the graph outputs depend on.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,6 +54,11 @@ std::vector<bool> live_layers(const Context& ctx, const onnx::GraphProto& graph)
     try {
       const auto& t = ctx.tensor(out.name());
       if (!t.is_data) continue;  // a constant output costs nothing
+      if (t.unmodelled) {        // computed by the nodes left out, from the layers they read
+        for (int layer : ctx.layers_read_by_left_out()) live[static_cast<size_t>(layer)] = true;
+        any_output = any_output || !ctx.layers_read_by_left_out().empty();
+        continue;
+      }
       live[static_cast<size_t>(ctx.layer_of(out.name()))] = true;
       any_output = true;
     } catch (...) {
@@ -91,10 +97,15 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
     if (!live[i]) continue;
     Layer layer = ctx.layers()[i];
     if (const auto* names = ctx.constant_operand_names(static_cast<int>(i))) {
-      auto& shared = std::get<EltwiseAttrs>(layer.attrs).shared_operands;
-      for (size_t k = 0; k < names->size(); ++k) {
-        if ((*names)[k].empty() || !counted_weights.insert((*names)[k]).second) {
-          shared.push_back(k);
+      auto counted_before = [&](size_t k) {
+        return (*names)[k].empty() || !counted_weights.insert((*names)[k]).second;
+      };
+      if (auto* conv = std::get_if<ConvAttrs>(&layer.attrs)) {
+        conv->shared_weights = counted_before(0);  // its bias goes with its weight
+      } else {
+        auto& shared = std::get<EltwiseAttrs>(layer.attrs).shared_operands;
+        for (size_t k = 0; k < names->size(); ++k) {
+          if (counted_before(k)) shared.push_back(k);
         }
       }
     }
@@ -102,6 +113,16 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
     new_id[i] = net.add(std::move(layer));
   }
   net.infer_shapes();
+  UnmodelledNodes left_out = ctx.left_out();
+  const bool only_inputs = std::all_of(net.layers().begin(), net.layers().end(),
+                                       [](const Layer& l) { return l.kind == LayerKind::input; });
+  if (only_inputs && !left_out.empty()) {
+    throw Error("onnx node '" + left_out.first +
+                "': an op whose output size depends on the data (unsupported), with nothing "
+                "before it that a layer models");
+  }
+  for (const auto& node : graph.node()) left_out.graph_nodes += node.op_type() != "Constant";
+  if (!left_out.empty()) net.set_unmodelled_nodes(std::move(left_out));
   if (inputs.final_batch != inputs.import_batch) {
     try {
       net.set_batch(inputs.final_batch);

@@ -22,6 +22,7 @@ void map_concat(Context& ctx, const onnx::NodeProto& node);
 void map_lrn(Context& ctx, const onnx::NodeProto& node);
 void map_softmax(Context& ctx, const onnx::NodeProto& node);
 void map_layer_norm(Context& ctx, const onnx::NodeProto& node);
+void map_resize(Context& ctx, const onnx::NodeProto& node);  // Resize, Upsample
 
 // map_shape_ops.cpp
 void map_transpose(Context& ctx, const onnx::NodeProto& node);

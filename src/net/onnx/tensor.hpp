@@ -31,13 +31,24 @@ struct PendingPad {
   int64_t top = 0, left = 0, bottom = 0, right = 0;
 };
 
+// A Transpose that moves dim 0 and that only Gathers along the new dim 0 read (Swin's q, k, v
+// taken from one [3, windows, heads, tokens, dim] tensor): each Gather becomes a slice of the
+// transpose's input and a transpose of the rest, so that dim 0 stays the batch's.
+struct PendingTranspose {
+  std::string node;
+  std::vector<int64_t> perm;
+};
+
 struct Tensor {
   bool is_data = false;
   int layer = -1;         // data: the layer producing it (before any pending pad)
   Shape shape;            // full shape; data has the batch at dim 0; constants may hold zeros
   int32_t elem_type = 0;  // onnx::TensorProto_DataType
-  std::optional<Values> values;   // constants only
-  std::optional<PendingPad> pad;  // data only
+  std::optional<Values> values;               // constants only
+  std::optional<PendingPad> pad;              // data only
+  std::optional<PendingTranspose> transpose;  // data only; `layer` is the transpose's input
+  // Data computed by nodes left out (a detector's post-processing): no layer, `layer` is -1.
+  bool unmodelled = false;
   // The output of an ONNX Constant node (attention's 1/sqrt(d)): a number of the graph, not a
   // weight of the model (weights are initializers).
   bool graph_constant = false;
