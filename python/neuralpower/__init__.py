@@ -3,7 +3,7 @@ neural network predicted from its architecture (Cai et al., ACML 2017).
 
     import neuralpower as npw
     net = npw.load_network("resnet50", batch=8)           # zoo name, file path or ONNX bytes
-    model = npw.load_model("models/cpu-epyc-1t-fp32.json")
+    model = npw.load_model("models/cpu-epyc-fifo-1t-fp32.json")
     p = npw.predict(net, model)
     p.runtime_ms, p.energy_mj, p.top(5), p.to_pandas()
     npw.predict_many([net, ...], model, batches=[1, 8, 32])  # totals, no Python loop
