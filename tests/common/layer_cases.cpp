@@ -220,20 +220,18 @@ std::vector<LayerCase> matmul_cases() {
 
 // Segmentation heads (bilinear to a given size) and FPN top-down paths (nearest 2x).
 std::vector<LayerCase> resize_cases() {
-  auto sized = [](ResizeMode mode, int64_t h, int64_t w) {
+  // To a size (h x w > 0) or, with sizes of 0, by the scales.
+  auto resize = [](ResizeMode mode, int64_t h, int64_t w, double scale_h, double scale_w) {
     ResizeAttrs a;
     a.mode = mode;
     a.out_height = h;
     a.out_width = w;
+    a.scale_h = scale_h;
+    a.scale_w = scale_w;
     return a;
   };
-  auto scaled = [](ResizeMode mode, double h, double w) {
-    ResizeAttrs a;
-    a.mode = mode;
-    a.scale_h = h;
-    a.scale_w = w;
-    return a;
-  };
+  auto sized = [&](ResizeMode mode, int64_t h, int64_t w) { return resize(mode, h, w, 0, 0); };
+  auto scaled = [&](ResizeMode mode, double h, double w) { return resize(mode, 0, 0, h, w); };
   std::vector<LayerCase> cases;
   cases.push_back(make_case("resize_nearest_2x", LayerKind::resize,
                             scaled(ResizeMode::nearest, 2, 2), {{2, 3, 5, 4}}));

@@ -10,13 +10,10 @@ namespace np {
 namespace {
 
 using test::error_of;
+using test::has;
 using test::import_bytes;
 using test::ModelBuilder;
 using test::set_attribute;
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(OnnxAttention, MatmulOfTwoActivationsIsAMatmulLayerAndWithAWeightStaysFc) {
   ModelBuilder b;

@@ -15,6 +15,7 @@ namespace np {
 namespace {
 
 using test::error_of;
+using test::has;
 using test::import_bytes;
 using test::ModelBuilder;
 using test::set_attribute;
@@ -24,10 +25,6 @@ std::string read_fixture(const std::string& name) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // input [1, 3, 8, 8] -> Conv 4x3x3x3 -> Relu

@@ -12,13 +12,10 @@ namespace np {
 namespace {
 
 using test::error_of;
+using test::has;
 using test::import_bytes;
 using test::ModelBuilder;
 using test::set_attribute;
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 Network conv_with(const std::function<void(onnx::NodeProto&)>& configure,
                   Shape input = {1, 3, 7, 7}, std::vector<int64_t> weight = {4, 3, 4, 4}) {

@@ -10,13 +10,10 @@ namespace np {
 namespace {
 
 using test::error_of;
+using test::has;
 using test::import_bytes;
 using test::ModelBuilder;
 using test::set_attribute;
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // torch's interpolate(size=...) as opset 17 writes it: X, empty roi and scales, sizes.
 ModelBuilder resize_to_sizes(const std::vector<int64_t>& sizes, const std::string& mode) {

@@ -25,6 +25,10 @@ std::string error_of(Call&& call) {
   return "";
 }
 
+inline bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 inline Network import_bytes(const std::string& bytes, ImportOptions options = {}) {
   return import_onnx_bytes(bytes, "test.onnx", options);
 }
