@@ -175,15 +175,13 @@ void map_slice(Context& ctx, const onnx::NodeProto& node) {
   emit_slices(ctx, node, node.output(0), x, slices, "");
 }
 
-// Gather of one constant index along an axis other than 0 (ViT's class token, x[:, 0]) is a
-// slice of that axis, and for a scalar index a reshape dropping it.
 namespace {
 
 // Gather(Transpose(x, perm), i) along dim 0 is Transpose(Slice(x, perm[0], i), rest of perm):
 // slice the input, drop the sliced dim, permute the others.
 void gather_from_pending_transpose(Context& ctx, const onnx::NodeProto& node, const Tensor& x,
                                    const std::vector<int64_t>& index) {
-  const PendingTranspose& pending = *x.transpose;
+  const PendingTranspose pending = *x.transpose;  // copies: emit() below grows the tables
   const int64_t axis =
       normalize_axis(int_attribute(node, "axis", 0), static_cast<int64_t>(x.shape.size()), "axis");
   if (axis != 0 || index.size() != 1 || !ctx.tensor(node.input(1)).shape.empty()) {
@@ -191,7 +189,7 @@ void gather_from_pending_transpose(Context& ctx, const onnx::NodeProto& node, co
                       "' is modelled only for one scalar index along dim 0");
   }
   const int64_t source_axis = pending.perm[0];
-  const Shape& source = ctx.layers().at(static_cast<size_t>(x.layer)).output_shape;
+  const Shape source = ctx.layers().at(static_cast<size_t>(x.layer)).output_shape;
   const int64_t dim = source[static_cast<size_t>(source_axis)];
   const int64_t i = index[0] < 0 ? index[0] + dim : index[0];
   if (i < 0 || i >= dim) {
@@ -225,6 +223,8 @@ void gather_from_pending_transpose(Context& ctx, const onnx::NodeProto& node, co
 
 }  // namespace
 
+// Gather of one constant index along an axis other than 0 (ViT's class token, x[:, 0]) is a
+// slice of that axis, and for a scalar index a reshape dropping it.
 void map_gather(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& indices = ctx.required_input(node, 1);
   if (indices.is_data) {
