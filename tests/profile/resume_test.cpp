@@ -45,7 +45,10 @@ TEST(ProfileInGroups, RowsCarryPowerFromTheirWindowAndTheWindowColumns) {
   DatasetAppender out(path.str());
   const ProfileLayersResult r = profile_layers(backend, meter, plan.configs, out, quick_groups());
   ASSERT_TRUE(r.counter.has_value());
-  EXPECT_NEAR(r.counter->period_s, 0.020, 0.002);
+  // Real time on a shared machine (CI runs this under sanitizers, two tests at once): late
+  // wake-ups move the measured period and stretch windows by up to a period; the exact
+  // alignment is checked on the simulated counter in power_window_test.
+  EXPECT_NEAR(r.counter->period_s, 0.020, 0.005);
   EXPECT_EQ(r.measured, static_cast<int64_t>(plan.configs.size()));
   EXPECT_EQ(r.power_rows, r.measured);
   const Dataset d = read_dataset(path.str());
@@ -54,11 +57,9 @@ TEST(ProfileInGroups, RowsCarryPowerFromTheirWindowAndTheWindowColumns) {
     ASSERT_TRUE(m.power_w && m.runtime_ms && m.window_s && m.window_periods) << m.config;
     EXPECT_NEAR(*m.power_w, 80.0, 8.0) << m.config;
     EXPECT_GE(*m.window_periods, 4);
-    // Real time on a shared machine: late wake-ups stretch a window by part of a period (the
-    // exact alignment is checked on the simulated counter in power_window_test).
-    EXPECT_NEAR(*m.window_s, *m.window_periods * 0.020, 0.010);
+    EXPECT_NEAR(*m.window_s, *m.window_periods * 0.020, 0.020);
     ASSERT_TRUE(m.counter_period_ms.has_value());
-    EXPECT_NEAR(*m.counter_period_ms, 20.0, 2.0);
+    EXPECT_NEAR(*m.counter_period_ms, 20.0, 5.0);
     EXPECT_EQ(m.power_status, "ok");
     ASSERT_TRUE(m.idle_power_w.has_value());
     EXPECT_NEAR(*m.idle_power_w, 80.0, 8.0);
