@@ -197,6 +197,8 @@ std::vector<LayerCase> eltwise_cases() {
       make_case("add_no_full_operand", LayerKind::add, EltwiseAttrs{{{3, 1, 5}}}, {{2, 1, 4, 1}}));
   cases.push_back(make_case("max_no_full_operand", LayerKind::max, EltwiseAttrs{},
                             {{2, 3, 1, 4}, {2, 1, 5, 1}}));
+  cases.push_back(
+      make_case("mul_scalar_constant", LayerKind::mul, EltwiseAttrs{{Shape{}}}, {{2, 3, 49, 32}}));
   cases.push_back(make_case("mul_two_constants", LayerKind::mul,
                             EltwiseAttrs{{{4, 1, 1}, {1, 1, 3}}}, {{1, 4, 3, 3}}));
   return cases;

@@ -392,7 +392,8 @@ class Builder {
     };
     std::vector<Operand> operands;
     for (const auto& x : inputs_) operands.push_back({x.memory, x.shape});
-    for (const auto& tensor : parameters()) {
+    for (auto tensor : parameters()) {
+      if (tensor.shape.empty()) tensor.shape = {1};  // a scalar (attention's 1/sqrt(d)): one value
       memory m = parameter(plain_desc(tensor.shape, ctx_.type), tensor);
       operands.push_back({m, tensor.shape});
     }
