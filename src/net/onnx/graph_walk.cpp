@@ -1,6 +1,5 @@
 #include "graph_walk.hpp"
 
-#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
