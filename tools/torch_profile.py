@@ -159,6 +159,9 @@ ATTRIBUTES = {
     "layernorm": {"axis": int, "eps": parse_float, "affine": parse_bool},
     "transpose": {"perm": lambda t: parse_ints(t, ",")},
     "slice": {"axis": int, "start": int, "end": int, "step": int},
+    "matmul": {"ta": parse_bool, "tb": parse_bool, "const": parse_shape},
+    "resize": {"mode": str, "size": parse_pair, "scale": lambda t: tuple(
+        parse_float(v) for v in t.split("x"))},
 }
 ATTRIBUTES["mul"] = ATTRIBUTES["add"]
 ATTRIBUTES["max"] = ATTRIBUTES["add"]
@@ -173,6 +176,8 @@ REQUIRED = {
     "layernorm": ["axis", "eps", "affine"],
     "transpose": ["perm"],
     "slice": ["axis", "start", "end", "step"],
+    "matmul": ["ta", "tb"],
+    "resize": ["mode"],
 }
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
@@ -216,6 +221,10 @@ def parse_config(text):
     for name in required:
         if name not in attrs:
             raise ValueError(f"{kind}: missing attribute '{name}'")
+    if kind == "resize" and ("size" in attrs) == ("scale" in attrs):
+        raise ValueError("resize: needs exactly one of size= and scale=")
+    if "scale" in attrs and len(attrs["scale"]) != 2:
+        raise ValueError("resize: scale= needs 2 values (height x width)")
     for name in ("p",):
         if name in attrs and len(attrs[name]) != 4:
             raise ValueError(f"{kind}: p= needs 4 values (top, left, bottom, right)")
@@ -400,6 +409,42 @@ def normalized_axis(axis, rank, what):
     return axis + rank if axis < 0 else axis
 
 
+def build_matmul(torch, config, make):
+    """A batched product; a transposed operand is a transposed view, as the IR's ta/tb say."""
+    a = config.attrs
+    if ("const" in a) != (len(config.inputs) == 1) or len(config.inputs) > 2:
+        raise ValueError("matmul: needs B as a second input or as const=, exactly one of them")
+    x = make.uniform(config.inputs[0])
+    y = make.uniform(a["const"] if "const" in a else config.inputs[1])
+    if min(len(x.shape), len(y.shape)) < 2:
+        raise ValueError("matmul: operands need rank >= 2")
+    lhs = x.transpose(-1, -2) if a["ta"] else x
+    rhs = y.transpose(-1, -2) if a["tb"] else y
+    if lhs.shape[-1] != rhs.shape[-2]:
+        raise ValueError(f"matmul: inner dims {lhs.shape[-1]} and {rhs.shape[-2]} differ")
+    return Built(lambda: torch.matmul(lhs, rhs), "torch matmul", [x, y])
+
+
+def build_resize(torch, F, config, make):
+    """Nearest or bilinear to the IR's output size (floor(in x scale) when given scales)."""
+    x_shape = single_input(config)
+    a = config.attrs
+    if len(x_shape) != 4:
+        raise Unsupported(f"resize needs a rank-4 input, got {len(x_shape)}")
+    modes = {"nearest": "nearest", "linear": "bilinear"}
+    if a["mode"] not in modes:
+        raise ValueError(f"resize: unknown mode '{a['mode']}'")
+    if "size" in a:
+        size = tuple(a["size"])
+    else:
+        size = tuple(int(math.floor(d * s)) for d, s in zip(x_shape[2:], a["scale"]))
+    x = make.uniform(x_shape)
+    mode = modes[a["mode"]]
+    corners = False if mode == "bilinear" else None
+    return Built(lambda: F.interpolate(x, size=size, mode=mode, align_corners=corners),
+                 f"torch interpolate ({mode})", [x])
+
+
 def build_layer(torch, config, row, make, device):
     """The layer of `config` in torch; Unsupported when torch cannot express it exactly."""
     F = torch.nn.functional
@@ -485,6 +530,10 @@ def build_layer(torch, config, row, make, device):
         x = make.uniform(x_shape)
         return Built(lambda: x[index].clone(memory_format=torch.contiguous_format),
                      "torch slice + clone", [x])
+    if kind == "matmul":
+        return build_matmul(torch, config, make)
+    if kind == "resize":
+        return build_resize(torch, F, config, make)
     raise Unsupported(f"layer kind '{kind}' has no torch implementation here")
 
 

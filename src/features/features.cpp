@@ -77,13 +77,7 @@ void FeatureValues::push_back(double value) {
 const std::vector<LayerKind>& modelled_kinds() {
   static const std::vector<LayerKind> kinds = [] {
     std::vector<LayerKind> k;
-    for (const auto& spec : specs()) {
-      // matmul and resize have their features (and dataset columns) but join the trained kinds
-      // only once the random sampling plan draws them and tools/torch_profile.py runs them.
-      if (spec.kind != LayerKind::matmul && spec.kind != LayerKind::resize) {
-        k.push_back(spec.kind);
-      }
-    }
+    for (const auto& spec : specs()) k.push_back(spec.kind);
     return k;
   }();
   return kinds;

@@ -239,6 +239,54 @@ Network slice(Draw& draw, Builder b) {
   return b.finish(LayerKind::slice, a);
 }
 
+// Attention's products per image: heads (times windows in Swin) of [tokens x head width] by
+// its keys' transpose (scores) or the scores by the values; sometimes a product by a constant
+// matrix (MaxViT's relative-position terms).
+Network matmul(Draw& draw, Builder b) {
+  const int64_t heads = draw.pick<int64_t>({1, 2, 3, 4, 6, 8, 12, 16}) *
+                        (draw.chance(0.3) ? draw.pick<int64_t>({4, 16, 64}) : 1);
+  const int64_t tokens =
+      draw.chance(0.3) ? draw.pick<int64_t>({49, 64, 197}) : draw.log_uniform(16, 1024);
+  const int64_t width = draw.pick<int64_t>({32, 48, 64, 96, 128});
+  MatmulAttrs a;
+  const double form = draw.uniform();
+  if (form < 0.4) {  // Q Kᵀ, the transpose folded into the product or done before it
+    a.transpose_b = draw.chance(0.5);
+    b.input({heads, tokens, width});
+    b.input(a.transpose_b ? Shape{heads, tokens, width} : Shape{heads, width, tokens});
+  } else if (form < 0.85) {  // A V
+    b.input({heads, tokens, tokens});
+    b.input({heads, tokens, width});
+  } else {
+    b.input({heads, tokens, width});
+    a.constant_b = {width, draw.chance(0.5) ? width : tokens};
+  }
+  return b.finish(LayerKind::matmul, a);
+}
+
+// Upsampling as in FPN top-down paths (nearest 2x) and segmentation heads (bilinear to the
+// image, 4x to 8x), and the occasional downscale.
+Network resize(Draw& draw, Builder b) {
+  const int64_t h = draw.log_uniform(4, 128);
+  const int64_t w = draw.chance(0.1) ? draw.log_uniform(4, 128) : h;
+  const int64_t channels =
+      draw.chance(0.2) ? draw.pick<int64_t>({2, 21, 150}) : channels_for(draw, h);
+  ResizeAttrs a;
+  a.mode = draw.chance(0.5) ? ResizeMode::nearest : ResizeMode::linear;
+  const double form = draw.uniform();
+  if (form < 0.6) {
+    a.scale_h = a.scale_w = draw.weighted<double>({{2.0, 70}, {4.0, 20}, {8.0, 10}});
+  } else if (form < 0.9) {  // to a size, as a segmenter back to its image
+    const int64_t factor = draw.pick<int64_t>({2, 4, 8});
+    a.out_height = h * factor + draw.integer(0, factor - 1);
+    a.out_width = w * factor + draw.integer(0, factor - 1);
+  } else {
+    a.scale_h = a.scale_w = 0.5;
+  }
+  b.input({channels, h, w});
+  return b.finish(LayerKind::resize, a);
+}
+
 }  // namespace
 
 RandomLayerSampler::RandomLayerSampler(uint64_t seed, DataType dtype)
@@ -260,7 +308,9 @@ Network RandomLayerSampler::next() {
                                                      {LayerKind::softmax, 3},
                                                      {LayerKind::layernorm, 3},
                                                      {LayerKind::transpose, 1},
-                                                     {LayerKind::slice, 1}});
+                                                     {LayerKind::slice, 1},
+                                                     {LayerKind::matmul, 4},
+                                                     {LayerKind::resize, 3}});
     Builder b("random-" + std::to_string(++drawn_), batch(draw), dtype_);
     try {
       switch (kind) {
@@ -290,6 +340,10 @@ Network RandomLayerSampler::next() {
           return transpose(draw, std::move(b));
         case LayerKind::slice:
           return slice(draw, std::move(b));
+        case LayerKind::matmul:
+          return matmul(draw, std::move(b));
+        case LayerKind::resize:
+          return resize(draw, std::move(b));
         default:
           break;
       }

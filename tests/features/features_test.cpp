@@ -38,6 +38,10 @@ Network every_kind() {
   add("lrn", LayerKind::lrn, {conv}, LrnAttrs{});
   const int t = add("t", LayerKind::transpose, {conv}, TransposeAttrs{{0, 2, 3, 1}});
   add("ln", LayerKind::layernorm, {t}, LayerNormAttrs{});
+  add("scores", LayerKind::matmul, {conv, x}, MatmulAttrs{false, true, {}});
+  ResizeAttrs up;
+  up.scale_h = up.scale_w = 2;
+  add("up", LayerKind::resize, {conv}, up);
   add("slice", LayerKind::slice, {conv}, SliceAttrs{1, 0, 8, 1});
   const int f = add("flat", LayerKind::flatten, {conv}, ReshapeAttrs{});
   const int fc = add("fc", LayerKind::fc, {f}, FcAttrs{10, true});
@@ -84,7 +88,7 @@ TEST(Features, MatmulFeaturesAreTheProductsShapeAndCosts) {
   const int id =
       net.add({"matmul", LayerKind::matmul, "", {0, 1}, MatmulAttrs{false, true, {}}, {}});
   net.infer_shapes();
-  EXPECT_FALSE(is_modelled_kind(LayerKind::matmul));  // not yet drawn by the sampling plan
+  EXPECT_TRUE(is_modelled_kind(LayerKind::matmul));
   const auto named = named_features(net, id);
   EXPECT_EQ(named.at("batch"), 64);
   EXPECT_EQ(named.at("rows"), 8);
@@ -107,7 +111,7 @@ TEST(Features, ResizeFeaturesAreItsShapesAndItsArithmeticPerElement) {
   nearest.scale_h = nearest.scale_w = 2;
   const int copy = net.add({"fpn", LayerKind::resize, "", {id}, nearest, {}});
   net.infer_shapes();
-  EXPECT_FALSE(is_modelled_kind(LayerKind::resize));  // not yet drawn by the sampling plan
+  EXPECT_TRUE(is_modelled_kind(LayerKind::resize));
   const auto named = named_features(net, id);
   EXPECT_EQ(named.at("batch"), 2);
   EXPECT_EQ(named.at("in_channels"), 21);

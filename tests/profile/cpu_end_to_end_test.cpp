@@ -3,14 +3,19 @@
 // accuracy on a shared, noisy machine is printed, not checked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "cli/cli_runner.hpp"
 #include "fakes.hpp"
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/load.hpp"
+#include "neuralpower/model_file.hpp"
 #include "neuralpower/nets_file.hpp"
 #include "neuralpower/predict.hpp"
 #include "neuralpower/train.hpp"
@@ -124,6 +129,55 @@ TEST(CpuEndToEnd, ProfileTrainPredictEvaluate) {
   std::cout << "CPU end to end: runtime accuracy (100% - RMSPE vs measured T_total) "
             << runtime["accuracy_pct"].get<double>() << "% over 2 networks, " << dataset.rows.size()
             << " training rows\n";
+}
+
+// The kinds a transformer and a segmenter add (matmul, resize) go through the same pipeline:
+// the plan draws them (the network's own layers and random ones), the CPU backend measures
+// them, `train` fits a model for each, and `predict` prices every layer of the network with
+// a model of its kind.
+TEST(CpuEndToEnd, TransformerProfileTrainPredictModelsEveryNewKind) {
+  TempPath data("e2e_transformer_data.csv");
+  TempPath model("e2e_transformer_model.json");
+  const std::string net =
+      std::string(NP_SOURCE_DIR) + "/tests/profile/fixtures/tiny_segmentation_transformer.json";
+
+  const auto layers = test::run_cli(
+      "profile layers --backend cpu --out " + data.str() + " --plan both --networks " + net +
+      " --batches 1,2,4,8,16,32 --random 60 --trials 3 --warmup 1 --max-gflops 0.5"
+      " --max-tensor-mib 64 --budget-seconds 120 --seed 13 --no-reference --no-coverage");
+  ASSERT_EQ(layers.exit_code, 0) << layers.out;
+  std::map<LayerKind, int> measured;
+  for (const auto& row : read_dataset(data.str()).rows) {
+    if (row.runtime_ms && *row.runtime_ms > 0) ++measured[row.kind];
+  }
+  for (LayerKind kind : {LayerKind::matmul, LayerKind::resize}) {
+    EXPECT_GE(measured[kind], 12) << to_string(kind);  // 6 batches x 2 layers, and random ones
+  }
+
+  const auto train = test::run_cli("train " + data.str() + " -o " + model.str() +
+                                   " --max-degree 2 --power-max-degree 1 --folds 3");
+  ASSERT_EQ(train.exit_code, 0) << train.out;
+  const ModelFile trained = read_model_file(model.str());
+  for (LayerKind kind : {LayerKind::matmul, LayerKind::resize}) {
+    const KindModel* k = trained.find(kind);
+    ASSERT_NE(k, nullptr) << to_string(kind) << "\n" << train.out;
+    EXPECT_TRUE(k->runtime.has_value()) << to_string(kind);
+  }
+
+  const auto predicted =
+      test::run_cli("predict " + net + " --batch 4 --model " + model.str() + " --format json");
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.out;
+  const auto doc = nlohmann::json::parse(predicted.out.substr(predicted.out.find('{')));
+  std::set<std::string> kinds;
+  for (const auto& layer : doc.at("layers")) {
+    const auto& flags = layer.at("flags");
+    EXPECT_EQ(std::find(flags.begin(), flags.end(), "no-model"), flags.end()) << layer.dump();
+    if (std::find(flags.begin(), flags.end(), "zero-cost") != flags.end()) continue;  // reshape
+    EXPECT_TRUE(finite_positive(layer.at("runtime_ms"))) << layer.dump();
+    kinds.insert(layer.at("kind").get<std::string>());
+  }
+  EXPECT_TRUE(kinds.count("matmul") && kinds.count("resize"));
+  EXPECT_TRUE(finite_positive(doc.at("total").at("runtime_ms")));
 }
 
 }  // namespace
