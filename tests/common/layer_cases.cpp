@@ -260,6 +260,11 @@ std::vector<LayerCase> data_movement_cases() {
       {{1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}, {1, 2, 3, 3}}));
   cases.push_back(
       make_case("concat_rank2", LayerKind::concat, ConcatAttrs{1, {}}, {{3, 4}, {3, 6}}));
+  // ViT's class token in front of the patch tokens, per image.
+  cases.push_back(
+      make_case("concat_class_token", LayerKind::concat, ConcatAttrs{1, {{1, 1, 8}}}, {{3, 5, 8}}));
+  cases.push_back(make_case("concat_two_constants_channels", LayerKind::concat,
+                            ConcatAttrs{1, {{1, 2, 3, 3}, {1, 1, 3, 3}}}, {{2, 4, 3, 3}}));
   cases.push_back(make_case("transpose_nhwc", LayerKind::transpose, TransposeAttrs{{0, 2, 3, 1}},
                             {{2, 3, 4, 5}}));
   cases.push_back(make_case("transpose_nchw", LayerKind::transpose, TransposeAttrs{{0, 3, 1, 2}},

@@ -435,8 +435,19 @@ std::vector<float> reference_forward(const Layer& layer, const std::vector<RefTe
       for (const auto& c : parameters) operands.push_back(&c);
       return eltwise(layer.kind, operands, output_shape);
     }
-    case LayerKind::concat:
-      return concat(std::get<ConcatAttrs>(layer.attrs).axis, inputs, output_shape);
+    case LayerKind::concat: {
+      std::vector<RefTensor> operands;  // the constants first, each broadcast over dim 0
+      for (const auto& c : parameters) {
+        RefTensor broadcast{c.shape, {}};
+        broadcast.shape.at(0) = output_shape.at(0);
+        for (int64_t n = 0; n < output_shape[0]; ++n) {
+          broadcast.values.insert(broadcast.values.end(), c.values.begin(), c.values.end());
+        }
+        operands.push_back(std::move(broadcast));
+      }
+      operands.insert(operands.end(), inputs.begin(), inputs.end());
+      return concat(std::get<ConcatAttrs>(layer.attrs).axis, operands, output_shape);
+    }
     case LayerKind::lrn:
       return lrn(std::get<LrnAttrs>(layer.attrs), operand(inputs, 0, "input"));
     case LayerKind::softmax:

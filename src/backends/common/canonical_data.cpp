@@ -110,6 +110,12 @@ std::vector<CanonicalTensor> canonical_parameters(const Layer& layer,
         params.push_back(tensor("constant" + std::to_string(j), a.constant_operands[j]));
       break;
     }
+    case LayerKind::concat: {  // one sample's tensor each (dim 0 is 1), broadcast over dim 0
+      const auto& a = std::get<ConcatAttrs>(layer.attrs);
+      for (size_t j = 0; j < a.constant_operands.size(); ++j)
+        params.push_back(tensor("constant" + std::to_string(j), a.constant_operands[j]));
+      break;
+    }
     default:
       break;
   }

@@ -61,10 +61,6 @@ std::unique_ptr<LayerOp> make_layer_op(OpEnvironment& env, const Layer& layer,
                                        const DeviceTensor& output) {
   if (is_zero_cost(layer.kind)) return nullptr;
   (void)cudnn_data_type(env.settings.dtype);  // int8 is refused before anything is made
-  if (layer.kind == LayerKind::concat &&
-      !std::get<ConcatAttrs>(layer.attrs).constant_operands.empty()) {
-    throw UnsupportedLayer("a concat with constant operands has no CUDA implementation");
-  }
   switch (layer.kind) {
     case LayerKind::conv:
       return make_conv_op(env, layer, inputs, output);
