@@ -221,6 +221,9 @@ struct Layer {
   std::vector<int> inputs;  // ids of earlier layers
   LayerAttrs attrs;
   Shape output_shape;  // set by Network::infer_shapes
+  // The layer's own data type where it differs from the network's: int8 for a layer of a
+  // quantized (QDQ) ONNX graph whose inputs all come through DequantizeLinear.
+  std::optional<DataType> dtype = std::nullopt;
 };
 
 }  // namespace np

@@ -37,6 +37,10 @@ class Network {
   int64_t batch() const { return batch_; }
   DataType dtype() const { return dtype_; }
   void set_dtype(DataType dtype) { dtype_ = dtype; }
+  // The data type layer `id` computes in: its own, else the network's.
+  DataType dtype_of(int id) const { return layer(id).dtype.value_or(dtype_); }
+  // Layers whose own data type differs from the network's (int8 layers of a QDQ graph).
+  int layers_in_other_dtypes() const;
 
   // Appends a layer; its inputs must name earlier layers and its name must be new and
   // non-empty. Returns its id. Shapes are not inferred here (call infer_shapes).

@@ -47,7 +47,7 @@ LayerCost layer_cost(const Network& net, int id) {
   if (is_zero_cost(layer.kind)) return cost;
 
   const Counter c{"the cost of layer '" + layer.name + "'"};
-  const int64_t bytes_per = element_bytes(net.dtype());
+  const int64_t bytes_per = element_bytes(net.dtype_of(id));
   const int64_t out = element_count(layer.output_shape);
   int64_t in_total = 0;
   for (int input : layer.inputs) {

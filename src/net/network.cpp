@@ -484,6 +484,12 @@ std::string UnmodelledNodes::summary() const {
   return text;
 }
 
+int Network::layers_in_other_dtypes() const {
+  int count = 0;
+  for (const Layer& layer : layers_) count += layer.dtype && *layer.dtype != dtype_ ? 1 : 0;
+  return count;
+}
+
 std::vector<std::string> Network::unmodelled_layers() const {
   std::vector<std::string> names;
   for (const auto& layer : layers_) {

@@ -109,7 +109,8 @@ Network extract_layer(const Network& net, int id) {
   // behind one that moves dim 0 (attention heads, windows) the replicas' stacked dim 0.
   const int64_t batch =
       layer.inputs.empty() ? net.batch() : net.layer(layer.inputs[0]).output_shape.at(0);
-  Network one(net.name() + "/" + layer.name, batch, net.dtype());
+  // A layer of its own data type (int8 in a QDQ graph) runs alone in that type.
+  Network one(net.name() + "/" + layer.name, batch, net.dtype_of(id));
   std::map<int, int> mapped;  // source input id -> id in `one`; a repeated input stays one tensor
   Layer copy = layer;
   copy.inputs.clear();
@@ -137,6 +138,7 @@ Network extract_layer(const Network& net, int id) {
   }
   copy.name = std::string(to_string(layer.kind));
   copy.output_shape.clear();
+  copy.dtype.reset();
   one.add(std::move(copy));
   one.infer_shapes();
   return one;

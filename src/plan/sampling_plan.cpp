@@ -104,7 +104,9 @@ void add_network_layers(const std::string& name, const PlanOptions& options, Col
                              std::to_string(batch));
       }
     }
+    // A plan measures one data type: the run's, also for the int8 layers of a QDQ graph.
     net->set_dtype(options.dtype);
+    for (int id = 0; id < net->size(); ++id) net->mutable_layer(id).dtype.reset();
     for (int id = 0; id < net->size(); ++id) {
       const Layer& layer = net->layer(id);
       if (!is_modelled_kind(layer.kind)) continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "neuralpower/cost.hpp"
 #include "neuralpower/data_dir.hpp"
@@ -48,11 +49,27 @@ NetworkPrediction predict_network(const Network& net, const ModelFile& model,
     model_dtype = data_type_from_string(model.platform.dtype);
   } catch (const Error&) {
   }
+  const std::string theirs = model.platform.dtype.empty() ? "unknown" : model.platform.dtype;
   if (model_dtype != net.dtype()) {
-    const std::string theirs = model.platform.dtype.empty() ? "unknown" : model.platform.dtype;
     out.warnings.push_back("the network is " + std::string(to_string(net.dtype())) +
                            ", the model was trained on " + theirs +
                            " measurements: the prediction prices it as " + theirs);
+  }
+  std::map<DataType, int> own_dtypes;  // layers computing in another type than the model's
+  for (int id = 0; id < net.size(); ++id) {
+    const auto& own = net.layer(id).dtype;
+    if (own && *own != model_dtype) ++own_dtypes[*own];
+  }
+  if (!own_dtypes.empty()) {
+    std::string counts;
+    for (const auto& [dtype, count] : own_dtypes) {
+      counts += (counts.empty() ? "" : " and ") + std::to_string(count) + " " +
+                std::string(to_string(dtype));
+    }
+    out.warnings.push_back(counts +
+                           " layers (a quantized network's) are priced by a model "
+                           "trained on " +
+                           theirs + " measurements, as " + theirs);
   }
   EnergySum sum;
   double all_flops = 0, missing_flops = 0;

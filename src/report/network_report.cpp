@@ -41,6 +41,7 @@ std::string network_json(const Network& net) {
                       {"op", layer.op},
                       {"inputs", inputs},
                       {"output_shape", layer.output_shape},
+                      {"dtype", to_string(net.dtype_of(id))},
                       {"flops", cost.flops},
                       {"params", cost.params},
                       {"bytes", cost.bytes()},
@@ -92,7 +93,13 @@ std::string network_table(const Network& net) {
                  si(static_cast<double>(total.total.flops)), with_thousands(total.total.params),
                  si(static_cast<double>(total.total.bytes()), "B")});
   std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) + ", " +
-                       std::string(to_string(net.dtype())) + "\n\n";
+                       std::string(to_string(net.dtype()));
+  if (const int others = net.layers_in_other_dtypes(); others > 0) {
+    header += "; " + std::to_string(others) +
+              " layers in int8 (they read through DequantizeLinear: a quantized QDQ graph), at "
+              "1 byte per element";
+  }
+  header += "\n\n";
   return header + table.to_text() + unmodelled_note(net);
 }
 

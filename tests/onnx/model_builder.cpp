@@ -30,10 +30,29 @@ ModelBuilder& ModelBuilder::input(const std::string& name, const std::vector<Dim
 }
 
 ModelBuilder& ModelBuilder::weight(const std::string& name, const std::vector<int64_t>& dims) {
+  return weight(name, dims, onnx::TensorProto::FLOAT);
+}
+
+ModelBuilder& ModelBuilder::weight(const std::string& name, const std::vector<int64_t>& dims,
+                                   int32_t elem_type) {
   auto* t = model_.mutable_graph()->add_initializer();
   t->set_name(name);
-  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->set_data_type(elem_type);
   for (int64_t d : dims) t->add_dims(d);
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::zero_point(const std::string& name, int32_t elem_type,
+                                       const std::vector<int64_t>& dims) {
+  auto* t = model_.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(elem_type);
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    t->add_dims(d);
+    count *= d;
+  }
+  for (int64_t i = 0; i < count; ++i) t->add_int32_data(0);
   return *this;
 }
 

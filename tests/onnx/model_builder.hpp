@@ -24,6 +24,12 @@ class ModelBuilder {
                       int32_t elem_type = onnx::TensorProto::FLOAT);
   // A float initializer with dims only, as in weight-free files.
   ModelBuilder& weight(const std::string& name, const std::vector<int64_t>& dims);
+  // An initializer of another element type (an int8 weight, an int32 bias), dims only.
+  ModelBuilder& weight(const std::string& name, const std::vector<int64_t>& dims,
+                       int32_t elem_type);
+  // An 8-bit zero point with data (int8, or uint8 with `elem_type`); dims {} for a scalar.
+  ModelBuilder& zero_point(const std::string& name, int32_t elem_type = onnx::TensorProto::INT8,
+                           const std::vector<int64_t>& dims = {});
   // Initializers with data; dims default to a vector of the values.
   ModelBuilder& ints(const std::string& name, const std::vector<int64_t>& values,
                      std::vector<int64_t> dims = {-1});

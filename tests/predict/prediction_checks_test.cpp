@@ -47,5 +47,23 @@ TEST(PredictionChecks, ANetworkInFp16PricedByAnFp32ModelIsWarnedAbout) {
   }
 }
 
+// A quantized (QDQ) ONNX network is fp32 at its edges with int8 layers inside.
+TEST(PredictionChecks, Int8LayersOfAQuantizedNetworkPricedByAnFp32ModelAreWarnedAbout) {
+  const ModelFile model = read_model_file(kFiles + "model.json");
+  Network net = load_network("lenet", {});
+  int marked = 0;
+  for (int id = 0; id < net.size(); ++id) {
+    if (net.layer(id).kind != LayerKind::conv && net.layer(id).kind != LayerKind::pool) continue;
+    net.mutable_layer(id).dtype = DataType::int8;
+    ++marked;
+  }
+  ASSERT_GT(marked, 1);
+  const NetworkPrediction p = predict_network(net, model, "model.json");
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_EQ(p.warnings[0], std::to_string(marked) +
+                               " int8 layers (a quantized network's) are priced by a model "
+                               "trained on fp32 measurements, as fp32");
+}
+
 }  // namespace
 }  // namespace np

@@ -322,6 +322,13 @@ FileLayer read_layer(const Json& spec, size_t position, const std::string& previ
       file_layer.inputs = {previous};
     }
     layer.attrs = read_attrs(layer.kind, r);
+    if (const auto text = r.optional_string("dtype")) {
+      try {
+        layer.dtype = data_type_from_string(*text);
+      } catch (...) {
+        rethrow_with_context("key 'dtype'");
+      }
+    }
     r.reject_unknown_keys();
     return file_layer;
   } catch (...) {

@@ -213,6 +213,7 @@ Json layer_json(const Network& net, int id) {
     out["inputs"] = std::move(inputs);
   }
   write_attrs(layer, out);
+  if (layer.dtype) out["dtype"] = to_string(*layer.dtype);
   return out;
 }
 

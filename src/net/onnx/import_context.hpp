@@ -86,6 +86,10 @@ class Context {
   // Shape ONNX inferred for a tensor, nullptr when it has none.
   const std::vector<int64_t>* inferred(const std::string& name) const;
   const std::vector<Layer>& layers() const { return layers_; }
+  // Gives the layers from `first` on their own data type (the layers of one quantized node).
+  void set_dtype_from(size_t first, DataType dtype) {
+    for (size_t i = first; i < layers_.size(); ++i) layers_[i].dtype = dtype;
+  }
 
  private:
   std::string unique_name(const std::string& base);

@@ -52,6 +52,9 @@ struct Tensor {
   // The output of an ONNX Constant node (attention's 1/sqrt(d)): a number of the graph, not a
   // weight of the model (weights are initializers).
   bool graph_constant = false;
+  // 8-bit integers in the file (a QuantizeLinear's output, or a DequantizeLinear's of one):
+  // the op reading it runs in int8 once a runtime fuses the pair (QDQ format).
+  bool int8 = false;
 };
 
 }  // namespace np::onnx_import
