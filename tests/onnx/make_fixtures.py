@@ -58,12 +58,33 @@ class Fusions(torch.nn.Module):
         return self.linear(y.permute(0, 2, 3, 1))
 
 
+def fake_quantized_resnet18() -> torch.nn.Module:
+    """torchvision's quantizable ResNet-18, fused (Conv+BN+ReLU) and prepared for
+    quantization-aware training with per-channel weight fake-quantization, calibrated on one
+    random batch: its export is a QDQ graph (QuantizeLinear -> Clip -> DequantizeLinear around
+    every activation, QuantizeLinear -> DequantizeLinear on every weight)."""
+    from torch.ao import quantization as q
+    model = torchvision.models.quantization.resnet18(weights=None, quantize=False)
+    model.eval()
+    model.fuse_model(is_qat=False)
+    model.qconfig = q.QConfig(activation=q.default_fake_quant,
+                              weight=q.default_per_channel_weight_fake_quant)
+    model.train()
+    q.prepare_qat(model, inplace=True)
+    with torch.no_grad():
+        model(torch.randn(2, 3, 224, 224))
+    model.apply(q.disable_observer)
+    return model
+
+
 def main():
     os.makedirs(FIXTURES, exist_ok=True)
     torch.manual_seed(0)
     export(torchvision.models.shufflenet_v2_x1_0(weights=None), torch.randn(2, 3, 224, 224),
            "shufflenet_v2_x1_0_dynamic_batch.onnx", dynamic_batch=True)
     export(Fusions(), torch.randn(2, 8, 6, 5), "fusions.onnx", dynamic_batch=True)
+    export(fake_quantized_resnet18(), torch.randn(1, 3, 224, 224), "resnet18_qdq.onnx",
+           dynamic_batch=False)
 
 
 if __name__ == "__main__":

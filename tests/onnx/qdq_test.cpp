@@ -5,6 +5,7 @@
 
 #include "model_builder.hpp"
 #include "neuralpower/cost.hpp"
+#include "neuralpower/load.hpp"
 #include "neuralpower/network_json.hpp"
 #include "test_support.hpp"
 
@@ -107,6 +108,38 @@ TEST(OnnxQdq, Int8LayersScaleWithTheBatchAndSurviveOurJsonFormat) {
     EXPECT_EQ(back.dtype_of(id), one.dtype_of(id)) << one.layer(id).name;
     EXPECT_EQ(layer_cost(back, id).bytes(), layer_cost(one, id).bytes()) << one.layer(id).name;
   }
+}
+
+// torch's export of a fake-quantized (QAT) ResNet-18 (tests/onnx/make_fixtures.py): a Clip
+// between each QuantizeLinear and DequantizeLinear, float biases, Conv -> Relu -> Q.
+TEST(OnnxQdq, TorchsFakeQuantizedResnet18HasItsConvolutionsInInt8) {
+  const Network qdq = import_onnx(test::fixture_path("resnet18_qdq.onnx"), {});
+  const Network fp32 = load_network("resnet18", {});
+  int64_t qdq_macs = 0, fp32_macs = 0, qdq_conv_bytes = 0, fp32_conv_bytes = 0;
+  int convs = 0;
+  for (int id = 0; id < qdq.size(); ++id) {
+    const Layer& layer = qdq.layer(id);
+    if (layer.kind == LayerKind::conv || layer.kind == LayerKind::add ||
+        (layer.kind == LayerKind::act && layer.op == "Relu")) {
+      EXPECT_EQ(qdq.dtype_of(id), DataType::int8) << layer.name;
+    }
+    if (layer.kind != LayerKind::conv) continue;
+    ++convs;
+    qdq_macs += layer_cost(qdq, id).macs;
+    qdq_conv_bytes += layer_cost(qdq, id).bytes();
+  }
+  for (int id = 0; id < fp32.size(); ++id) {
+    if (fp32.layer(id).kind != LayerKind::conv) continue;
+    fp32_macs += layer_cost(fp32, id).macs;
+    fp32_conv_bytes += layer_cost(fp32, id).bytes();
+  }
+  EXPECT_EQ(convs, 20);
+  EXPECT_EQ(qdq_macs, fp32_macs);
+  // Batch norm is folded into the convolutions (one bias each), otherwise the same tensors.
+  EXPECT_NEAR(static_cast<double>(qdq_conv_bytes) / static_cast<double>(fp32_conv_bytes), 0.25,
+              0.001);
+  // The classifier reads the flattened average pool in float: fp32.
+  EXPECT_EQ(qdq.dtype_of(qdq.size() - 1), DataType::fp32);
 }
 
 TEST(OnnxQdq, SixteenBitQuantizationIsNamedAsNotModelled) {

@@ -1,6 +1,5 @@
 #include "graph_walk.hpp"
 
-#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -8,7 +7,7 @@
 #include "constant_folding.hpp"
 #include "op_handlers.hpp"
 #include "pattern_fusion.hpp"
-#include "shape_ops.hpp"
+#include "quantization.hpp"
 #include "tensor_proto.hpp"
 
 namespace np::onnx_import {
@@ -58,68 +57,9 @@ std::vector<Tensor> inferred_constants(const Context& ctx, const onnx::NodeProto
   return outs;
 }
 
-bool is_qdq(const onnx::NodeProto& node) {
-  return default_domain(node) &&
-         (node.op_type() == "QuantizeLinear" || node.op_type() == "DequantizeLinear");
-}
-
-// QuantizeLinear and DequantizeLinear are views: a runtime fuses DQ -> op -> Q into the op in
-// int8 (onnxruntime's QLinearConv, TensorRT's int8 kernels), so the pair costs nothing and the
-// tensor between them is marked int8. On a weight (an int8 initializer and its DQ, or a float
-// one and its Q -> DQ) the constant stays, marked int8.
-void map_qdq(Context& ctx, const onnx::NodeProto& node) {
-  static const std::vector<int32_t> kEightBit = {onnx::TensorProto::INT8, onnx::TensorProto::UINT8};
-  Tensor out = ctx.required_input(node, 0);
-  const bool quantize = node.op_type() == "QuantizeLinear";
-  if (quantize) {
-    // The output type is the zero point's (uint8 when it is absent); 16-bit is not int8.
-    const Tensor* zero_point = ctx.input(node, 2);
-    const int32_t type = zero_point ? zero_point->elem_type : onnx::TensorProto::UINT8;
-    if (std::find(kEightBit.begin(), kEightBit.end(), type) == kEightBit.end()) {
-      throw Unsupported("QuantizeLinear to element type " + std::to_string(type) +
-                        " (only 8-bit integers are modelled)");
-    }
-    out.elem_type = type;
-  } else if (!out.is_data && out.elem_type == onnx::TensorProto::INT32) {
-    // A bias in int32, of the op the runtime replaces with an int8 one; its few elements are
-    // counted with the op's int8 bytes.
-    out.elem_type = onnx::TensorProto::FLOAT;
-  } else {
-    if (!out.int8 &&
-        std::find(kEightBit.begin(), kEightBit.end(), out.elem_type) == kEightBit.end()) {
-      throw Unsupported("DequantizeLinear of element type " + std::to_string(out.elem_type) +
-                        " (only 8-bit integers are modelled)");
-    }
-    out.elem_type = onnx::TensorProto::FLOAT;
-  }
-  out.int8 = true;
-  out.values.reset();  // quantized values are never shape arithmetic
-  out.graph_constant = false;
-  ctx.define(node.output(0), std::move(out));
-}
-
-// A node runs in int8 when its every data input is int8 (from DequantizeLinear) and so is
-// every weight it reads (float constants of more than one element): a Gemm of int8 data by
-// float weights stays a float Gemm in onnxruntime. Shape inputs (int64) and float scalars do
-// not count.
-bool reads_only_int8(const Context& ctx, const onnx::NodeProto& node) {
-  bool any = false;
-  for (int k = 0; k < node.input_size(); ++k) {
-    const Tensor* t = ctx.input(node, k);
-    if (!t) continue;
-    if (t->is_data) {
-      if (!t->int8) return false;
-      any = true;
-    } else if (!t->int8 && !is_integral_type(t->elem_type) && count_elements(t->shape) > 1) {
-      return false;
-    }
-  }
-  return any;
-}
-
 void import_node(Context& ctx, const onnx::NodeProto& node) {
-  if (is_qdq(node)) {
-    map_qdq(ctx, node);
+  if (is_quantization_node(ctx, node)) {
+    map_quantization_node(ctx, node);
     return;
   }
   const auto inputs = ctx.inputs(node);
@@ -142,7 +82,7 @@ void import_node(Context& ctx, const onnx::NodeProto& node) {
   if (!handler) throw Unsupported("unsupported op");
   const size_t first = ctx.layers().size();
   handler(ctx, node);
-  if (reads_only_int8(ctx, node)) ctx.set_dtype_from(first, DataType::int8);
+  mark_int8_layers(ctx, node, first);
 }
 
 // With --allow-unknown: one zero-cost layer per output, shaped by ONNX's inference.

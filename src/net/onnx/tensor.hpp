@@ -55,6 +55,8 @@ struct Tensor {
   // 8-bit integers in the file (a QuantizeLinear's output, or a DequantizeLinear's of one):
   // the op reading it runs in int8 once a runtime fuses the pair (QDQ format).
   bool int8 = false;
+  // The integers themselves: a QuantizeLinear's output not yet dequantized.
+  bool quantized = false;
 };
 
 }  // namespace np::onnx_import
