@@ -25,6 +25,7 @@ class Layer:
     inputs: Tuple[str, ...]  # names of the layers it reads
     input_shapes: Tuple[Tuple[int, ...], ...]  # their output shapes, in the same order
     output_shape: Tuple[int, ...]  # batch first
+    dtype: str  # the network's data type, or the layer's own (int8 in a quantized QDQ graph)
     flops: int
     macs: int
     params: int

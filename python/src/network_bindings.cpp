@@ -63,6 +63,7 @@ py::list layer_dicts(const Network& net) {
     d["inputs"] = py::tuple(inputs);
     d["input_shapes"] = py::tuple(input_shapes);
     d["output_shape"] = as_tuple(layer.output_shape);
+    d["dtype"] = std::string(to_string(net.dtype_of(id)));
     layers.append(d);
   }
   return layers;

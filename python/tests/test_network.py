@@ -51,6 +51,15 @@ class LoadNetwork(unittest.TestCase):
         json_net = npw.load_network(SOURCE / "zoo/paper/nin.json")
         self.assertEqual(json_net.layers, npw.load_network("nin").layers)
 
+    def test_a_quantized_networks_layers_carry_their_data_type(self):
+        net = npw.load_network(SOURCE / "tests/onnx/fixtures/resnet18_qdq.onnx")
+        shown = cli_json("show", str(SOURCE / "tests/onnx/fixtures/resnet18_qdq.onnx"))
+        self.assertEqual(net.dtype, "fp32")
+        self.assertEqual([l.dtype for l in net.layers], [l["dtype"] for l in shown["layers"]])
+        convs = [l for l in net.layers if l.kind == "conv"]
+        self.assertEqual({l.dtype for l in convs}, {"int8"})
+        self.assertEqual(net.layers[-1].dtype, "fp32")
+
     def test_batch_and_input_shapes(self):
         net = npw.load_network("alexnet-v2", batch=3)
         self.assertEqual(net.batch, 3)
