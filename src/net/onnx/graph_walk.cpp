@@ -13,10 +13,6 @@
 namespace np::onnx_import {
 namespace {
 
-bool default_domain(const onnx::NodeProto& node) {
-  return node.domain().empty() || node.domain() == "ai.onnx";
-}
-
 // Tensors that do not depend on the inputs' values: initializers, Constant nodes, anything
 // computed from those, and shapes (which are concrete at import).
 std::unordered_set<std::string> constant_names(const Context& ctx, const onnx::GraphProto& graph) {
@@ -231,9 +227,7 @@ void import_nodes(Context& ctx, const onnx::GraphProto& graph) {
       if (fusion) {
         const size_t first = ctx.layers().size();
         emit_fusion(ctx, graph, *fusion);
-        if (ctx.knows(fusion->input) && ctx.tensor(fusion->input).int8) {
-          ctx.set_dtype_from(first, DataType::int8);
-        }
+        mark_int8_fusion(ctx, fusion->input, first);
       } else {
         import_node(ctx, node);
       }

@@ -24,6 +24,10 @@ std::string node_display_name(const onnx::NodeProto& node) {
   return node.op_type();
 }
 
+bool default_domain(const onnx::NodeProto& node) {
+  return node.domain().empty() || node.domain() == "ai.onnx";
+}
+
 std::string node_label(const onnx::NodeProto& node) {
   return "onnx node '" + node_display_name(node) + "' (" + node.op_type() + ")";
 }

@@ -30,6 +30,8 @@ class Unsupported : public Error {
 std::string node_display_name(const onnx::NodeProto& node);
 // "onnx node 'NAME' (OP)", the prefix of every message about a node.
 std::string node_label(const onnx::NodeProto& node);
+// Whether the node's op is of ONNX's default domain ("" or "ai.onnx").
+bool default_domain(const onnx::NodeProto& node);
 
 class Context {
  public:

@@ -9,10 +9,6 @@
 namespace np::onnx_import {
 namespace {
 
-bool default_domain(const onnx::NodeProto& node) {
-  return node.domain().empty() || node.domain() == "ai.onnx";
-}
-
 bool is_eight_bit(int32_t elem_type) {
   return elem_type == onnx::TensorProto::INT8 || elem_type == onnx::TensorProto::UINT8;
 }
@@ -135,6 +131,10 @@ void mark_int8_layers(Context& ctx, const onnx::NodeProto& node, size_t first_la
     out.int8 = true;
     ctx.define(name, std::move(out));
   }
+}
+
+void mark_int8_fusion(Context& ctx, const std::string& input, size_t first_layer) {
+  if (ctx.knows(input) && ctx.tensor(input).int8) ctx.set_dtype_from(first_layer, DataType::int8);
 }
 
 }  // namespace np::onnx_import
