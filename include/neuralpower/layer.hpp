@@ -51,6 +51,10 @@ int64_t element_bytes(DataType type);
 
 struct InputAttrs {
   Shape sample_shape;  // shape without the batch dim, e.g. {3, 224, 224}
+  // false: the input has no batch dim (a detector's one image, C x H x W, which the graph itself
+  // stacks into a batch of one); sample_shape is then its whole shape and the network's batch is
+  // 1, for good.
+  bool batched = true;
 };
 
 // The sliding window conv and pool share: kernel, stride and padding over height and width.

@@ -57,6 +57,8 @@ class Network {
   void infer_shapes();
   // Sets the batch and re-infers shapes.
   void set_batch(int64_t batch);
+  // False when an input has no batch dim (InputAttrs::batched): the batch is then 1 for good.
+  bool has_batch_dim() const;
 
   // Layers of kind `unknown` (imported with --allow-unknown): listed as unmodelled.
   std::vector<std::string> unmodelled_layers() const;

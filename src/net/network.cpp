@@ -247,6 +247,15 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
       const auto& a = std::get<InputAttrs>(layer.attrs);
       if (!in.empty()) fail("an input layer takes no inputs");
       if (a.sample_shape.empty()) fail("input has no shape");
+      if (!a.batched) {
+        if (batch != 1) {
+          fail("input " + dims(a.sample_shape) +
+               " has no batch dim (one image per run): the batch stays 1, got " +
+               std::to_string(batch));
+        }
+        out = a.sample_shape;
+        break;
+      }
       out.push_back(batch);
       out.insert(out.end(), a.sample_shape.begin(), a.sample_shape.end());
       break;
@@ -398,7 +407,9 @@ Shape infer_output_shape(const Layer& layer, const std::vector<Shape>& in, int64
     }
   }
   element_count(out);
-  const bool batch_in_front = layer.kind == LayerKind::input || layer.kind == LayerKind::unknown;
+  const bool batch_in_front =
+      (layer.kind == LayerKind::input && std::get<InputAttrs>(layer.attrs).batched) ||
+      layer.kind == LayerKind::unknown;
   if (batch_in_front && out[0] != batch) {
     fail("output " + dims(out) + " does not keep the batch of " + std::to_string(batch));
   }
@@ -449,6 +460,12 @@ void Network::set_batch(int64_t batch) {
   if (batch <= 0) throw Error("batch must be positive, got " + std::to_string(batch));
   batch_ = batch;
   infer_shapes();
+}
+
+bool Network::has_batch_dim() const {
+  return std::none_of(layers_.begin(), layers_.end(), [](const Layer& layer) {
+    return layer.kind == LayerKind::input && !std::get<InputAttrs>(layer.attrs).batched;
+  });
 }
 
 int64_t UnmodelledNodes::count() const {

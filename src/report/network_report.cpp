@@ -51,6 +51,7 @@ std::string network_json(const Network& net) {
   const NetworkCost total = network_cost(net);
   nlohmann::ordered_json doc = {{"network", net.name()},
                                 {"batch", net.batch()},
+                                {"has_batch_dim", net.has_batch_dim()},
                                 {"dtype", to_string(net.dtype())},
                                 {"layers", layers},
                                 {"total",
@@ -92,8 +93,9 @@ std::string network_table(const Network& net) {
   table.add_row({"", "total", std::to_string(total.layers) + " layers", "", "", "",
                  si(static_cast<double>(total.total.flops)), with_thousands(total.total.params),
                  si(static_cast<double>(total.total.bytes()), "B")});
-  std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) + ", " +
-                       std::string(to_string(net.dtype()));
+  std::string header = "network " + net.name() + ", batch " + std::to_string(net.batch()) +
+                       (net.has_batch_dim() ? "" : " (one image: the input has no batch dim)") +
+                       ", " + std::string(to_string(net.dtype()));
   if (const int others = net.layers_in_other_dtypes(); others > 0) {
     header += "; " + std::to_string(others) +
               " layers in int8 (they read through DequantizeLinear: a quantized QDQ graph), at "

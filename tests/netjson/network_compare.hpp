@@ -36,7 +36,7 @@ inline std::string describe_attrs(const Layer& layer) {
         if constexpr (std::is_same_v<T, NoAttrs>) {
           return "none";
         } else if constexpr (std::is_same_v<T, InputAttrs>) {
-          return "input " + dims(a.sample_shape);
+          return "input " + dims(a.sample_shape) + (a.batched ? "" : " unbatched");
         } else if constexpr (std::is_same_v<T, ConvAttrs>) {
           return "conv out=" + std::to_string(a.out_channels) + " k=" + std::to_string(a.kernel_h) +
                  "," + std::to_string(a.kernel_w) + " s=" + std::to_string(a.stride_h) + "," +

@@ -162,6 +162,26 @@ TEST(NetworkJsonRead, OptionsOverrideBatchAndInputShapes) {
   EXPECT_EQ(net.layer(3).output_shape, (Shape{5, 64, 32, 32}));
 }
 
+// torch's BatchNorm2d(eps=0) exports an epsilon of 0, which the ONNX importer keeps (found by
+// fuzzing: the JSON of such a network did not read back); a negative one is refused.
+TEST(NetworkJsonRead, AnEpsilonOfZeroIsANormalisationANegativeOneIsNot) {
+  for (const char* kind : {"bn", "layernorm"}) {
+    SCOPED_TRACE(kind);
+    const std::string layers = R"({"name": "x", "kind": "input", "shape": [3, 4, 4]},
+      {"name": "n", "kind": ")" +
+                               std::string(kind) + R"(", "epsilon": )";
+    EXPECT_EQ(parse(file_with(layers + "0}")).size(), 2);
+    try {
+      parse(file_with(layers + "-1e-300}"));
+      FAIL() << "a negative epsilon was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("must be finite and not negative, got -1e-300"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(NetworkJsonRead, OverridesNamingNoInputAreErrors) {
   ImportOptions options;
   options.input_shapes["image"] = Shape{1, 3, 8, 8};

@@ -221,6 +221,33 @@ TEST(NetworkJsonRoundTrip, ResizeBySizeAndByScaleSurvives) {
   EXPECT_EQ(text, write_network_json(read));
 }
 
+// A detector's one image: no batch dim, batch 1 for good.
+TEST(NetworkJsonRoundTrip, AnInputWithoutABatchDimSurvivesAndRefusesAnotherBatch) {
+  Network net("detector", 1);
+  NetBuilder b(net);
+  const int image = b.add("image", LayerKind::input, {}, InputAttrs{{3, 32, 32}, false});
+  b.add("stacked", LayerKind::reshape, {image}, ReshapeAttrs{{1, 3, 32, 32}, 3});
+  net.infer_shapes();
+  EXPECT_FALSE(net.has_batch_dim());
+  EXPECT_EQ(net.layer(0).output_shape, (Shape{3, 32, 32}));
+  EXPECT_EQ(net.layers().back().output_shape, (Shape{1, 3, 32, 32}));
+  const std::string text = write_network_json(net);
+  EXPECT_NE(text.find(R"("shape": [3, 32, 32], "batched": false)"), std::string::npos) << text;
+  const Network read = parse_network_json(text, "detector.json", {});
+  test::expect_same_network(net, read);
+  EXPECT_FALSE(read.has_batch_dim());
+  ImportOptions two;
+  two.batch = 2;
+  try {
+    parse_network_json(text, "detector.json", two);
+    FAIL() << "batch 2 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no batch dim"), std::string::npos) << e.what();
+  }
+  Network copy = read;
+  EXPECT_THROW(copy.set_batch(4), Error);
+}
+
 TEST(NetworkJsonRoundTrip, BatchAndInputOverridesApplyToWrittenFiles) {
   const Network original = network_with_every_kind();
   ImportOptions options;

@@ -211,6 +211,29 @@ TEST(OnnxOps, Opset20GeluAndOpset17LayerNorm) {
   EXPECT_TRUE(norm.affine);
 }
 
+TEST(OnnxOps, BatchNormEpsilonOfZeroIsKeptANegativeOneRefused) {
+  for (const float epsilon : {0.0F, -1.0F}) {
+    ModelBuilder b;
+    b.input("input", {1, 3, 4, 4}).weight("s", {3}).weight("b", {3}).weight("m", {3});
+    b.weight("v", {3});
+    set_attribute(b.node("BatchNormalization", {"input", "s", "b", "m", "v"}, {"output"}, "bn"),
+                  "epsilon", epsilon);
+    b.output("output");
+    if (epsilon == 0.0F) {
+      EXPECT_EQ(std::get<BnAttrs>(import_bytes(b.bytes()).layer(1).attrs).epsilon, 0.0);
+      continue;
+    }
+    try {
+      import_bytes(b.bytes());
+      FAIL() << "epsilon " << epsilon << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'bn'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("epsilon -1 is negative"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(OnnxOps, SoftmaxAxisDefaultDependsOnTheOpset) {
   for (int64_t opset : {11, 13}) {
     ModelBuilder b(opset);
@@ -279,6 +302,35 @@ TEST(OnnxOps, SqueezeUnsqueezeAndTransposeOfDimZeroWorkPerReplica) {
   ImportOptions six;
   six.batch = 6;
   EXPECT_EQ(import_bytes(transpose.bytes(), six).layer(1).output_shape, (Shape{10, 3, 2}));
+}
+
+// A detector's input: one C x H x W image, normalised and stacked into a batch of one by the
+// graph. It has no batch dim: the network runs one image, at batch 1, and --batch is refused.
+TEST(OnnxOps, AnImageStackedByTheGraphHasNoBatchDim) {
+  ModelBuilder b;
+  b.input("image", {3, 8, 8}).floats("mean", {0.5F, 0.5F, 0.5F}, {3, 1, 1}).ints("front", {0});
+  b.weight("w", {4, 3, 3, 3});
+  b.node("Sub", {"image", "mean"}, {"normalised"}, "normalise");
+  b.node("Unsqueeze", {"normalised", "front"}, {"stacked"}, "stack");
+  b.node("Conv", {"stacked", "w"}, {"output"}, "conv");
+  b.output("output");
+  const Network net = import_bytes(b.bytes());
+  EXPECT_EQ(net.batch(), 1);
+  EXPECT_FALSE(net.has_batch_dim());
+  EXPECT_EQ(net.layer(0).output_shape, (Shape{3, 8, 8}));
+  EXPECT_EQ(net.layers().back().output_shape, (Shape{1, 4, 6, 6}));
+  ImportOptions two;
+  two.batch = 2;
+  try {
+    import_bytes(b.bytes(), two);
+    FAIL() << "--batch 2 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'stack' stacks the one image"), std::string::npos)
+        << e.what();
+  }
+  ImportOptions one;
+  one.batch = 1;
+  EXPECT_FALSE(import_bytes(b.bytes(), one).has_batch_dim());
 }
 
 TEST(OnnxOps, LayerNamesFallBackToOutputsAndAreUnique) {

@@ -1,5 +1,6 @@
 // Reader of our JSON network format (docs/network-format.md).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -130,7 +131,17 @@ PoolAttrs read_pool(ObjectReader& r) {
 
 double positive_double(ObjectReader& r, const std::string& key, double fallback) {
   const double value = r.double_or(key, fallback);
-  if (!(value > 0)) throw Error("key '" + key + "' must be positive, got " + std::to_string(value));
+  if (!(value > 0)) throw Error("key '" + key + "' must be positive, got " + json::brief(value));
+  return value;
+}
+
+// A normalisation's epsilon: 0 is allowed (torch's BatchNorm2d(eps=0) exports it), a negative
+// one would take the root of a negative variance.
+double epsilon(ObjectReader& r, double fallback) {
+  const double value = r.double_or("epsilon", fallback);
+  if (!(value >= 0) || !std::isfinite(value)) {
+    throw Error("key 'epsilon' must be finite and not negative, got " + json::brief(value));
+  }
   return value;
 }
 
@@ -219,7 +230,8 @@ ResizeAttrs read_resize(ObjectReader& r) {
 LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
   switch (kind) {
     case LayerKind::input:
-      return InputAttrs{json::to_sample_shape(r.required("shape"), "shape")};
+      return InputAttrs{json::to_sample_shape(r.required("shape"), "shape"),
+                        r.bool_or("batched", true)};
     case LayerKind::conv:
       return read_conv(r);
     case LayerKind::pool:
@@ -233,7 +245,7 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
     case LayerKind::matmul:
       return read_matmul(r);
     case LayerKind::bn:
-      return BnAttrs{positive_double(r, "epsilon", json::kDefaultBn.epsilon)};
+      return BnAttrs{epsilon(r, json::kDefaultBn.epsilon)};
     case LayerKind::act:
       return read_act(r);
     case LayerKind::add:
@@ -255,7 +267,7 @@ LayerAttrs read_attrs(LayerKind kind, ObjectReader& r) {
     case LayerKind::layernorm: {
       LayerNormAttrs a;
       a.axis = r.int_or("axis", json::kDefaultLayerNorm.axis);
-      a.epsilon = positive_double(r, "epsilon", json::kDefaultLayerNorm.epsilon);
+      a.epsilon = epsilon(r, json::kDefaultLayerNorm.epsilon);
       a.affine = r.bool_or("affine", json::kDefaultLayerNorm.affine);
       return a;
     }

@@ -93,6 +93,7 @@ void write_attrs(const Layer& layer, Json& out) {
   switch (layer.kind) {
     case LayerKind::input:
       out["shape"] = attrs_of<InputAttrs>(layer).sample_shape;
+      if (!attrs_of<InputAttrs>(layer).batched) out["batched"] = false;
       break;
     case LayerKind::conv:
       write_conv(attrs_of<ConvAttrs>(layer), out);

@@ -110,6 +110,19 @@ const std::vector<std::string>& Context::readers(const std::string& tensor) cons
   return it == readers_.end() ? none : it->second;
 }
 
+void Context::note_stacking(const onnx::NodeProto& node, int layer, const Shape& out) {
+  const Shape& in = layers_.at(static_cast<size_t>(layer)).output_shape;
+  if (!stacking_node_.empty() || in.size() != 3 || out.size() != 4 || out[0] != 1) return;
+  for (int id = layer;;) {
+    const Layer& l = layers_.at(static_cast<size_t>(id));
+    if (l.output_shape != in) return;
+    if (l.kind == LayerKind::input) break;
+    if (l.inputs.size() != 1) return;
+    id = l.inputs[0];
+  }
+  stacking_node_ = node_display_name(node);
+}
+
 const std::vector<int64_t>* Context::inferred(const std::string& name) const {
   if (!trust_inferred_) return nullptr;
   const auto it = inferred_.find(name);

@@ -85,6 +85,12 @@ class Context {
   const UnmodelledNodes& left_out() const { return left_out_; }
   const std::vector<int>& layers_read_by_left_out() const { return read_by_left_out_; }
 
+  // An Unsqueeze that puts a dim of 1 in front of a 3-dim input, which reaches it through layers
+  // that keep its shape (a detector stacking its one normalised C x H x W image): that input
+  // has no batch dim. The first such node, empty if none.
+  void note_stacking(const onnx::NodeProto& node, int layer, const Shape& out);
+  const std::string& stacking_node() const { return stacking_node_; }
+
   // Shape ONNX inferred for a tensor, nullptr when it has none.
   const std::vector<int64_t>* inferred(const std::string& name) const;
   const std::vector<Layer>& layers() const { return layers_; }
@@ -108,6 +114,7 @@ class Context {
   std::unordered_set<std::string> layer_names_;
   std::unordered_map<int, std::vector<std::string>> constant_operand_names_;
   UnmodelledNodes left_out_;
+  std::string stacking_node_;
   std::vector<int> read_by_left_out_;
 };
 

@@ -169,4 +169,16 @@ ModelInputs resolve_inputs(const onnx::GraphProto& graph, const ImportOptions& o
   return result;
 }
 
+void drop_batch_dim(const std::string& stacking_node, const ImportOptions& options,
+                    ModelInputs& inputs) {
+  if (options.batch && *options.batch != 1) {
+    const auto& [name, shape] = inputs.shapes.front();
+    throw Error("--batch " + std::to_string(*options.batch) + " cannot apply: onnx input '" + name +
+                "' (" + shape_to_string(shape) + ") has no batch dim, node '" + stacking_node +
+                "' stacks the one image into a batch of 1");
+  }
+  inputs.batched_by_node = stacking_node;
+  inputs.import_batch = inputs.final_batch = 1;
+}
+
 }  // namespace np::onnx_import

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 
@@ -340,9 +341,24 @@ void map_einsum(Context& ctx, const onnx::NodeProto& node) {
            node.output(0));
 }
 
+namespace {
+
+// 0 is allowed (torch's BatchNorm2d(eps=0)); a negative or non-finite one is not a normalisation.
+double epsilon_attribute(const onnx::NodeProto& node) {
+  const double epsilon = float_attribute(node, "epsilon", 1e-5);
+  if (!(epsilon >= 0) || !std::isfinite(epsilon)) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", epsilon);
+    throw Error("epsilon " + std::string(text) + " is negative or not finite");
+  }
+  return epsilon;
+}
+
+}  // namespace
+
 void map_batch_norm(Context& ctx, const onnx::NodeProto& node) {
   BnAttrs a;
-  a.epsilon = float_attribute(node, "epsilon", 1e-5);
+  a.epsilon = epsilon_attribute(node);
   ctx.emit(single_input_layer(ctx, node, LayerKind::bn, a), node.output(0));
 }
 
@@ -482,7 +498,7 @@ void map_layer_norm(Context& ctx, const onnx::NodeProto& node) {
   a.axis =
       normalize_axis(int_attribute(node, "axis", -1), static_cast<int64_t>(x.shape.size()), "axis");
   if (a.axis == 0) throw Unsupported("LayerNormalization over the batch axis is not modelled");
-  a.epsilon = float_attribute(node, "epsilon", 1e-5);
+  a.epsilon = epsilon_attribute(node);
   a.affine = ctx.input(node, 1) != nullptr;
   ctx.emit(node_layer(node, LayerKind::layernorm, a, {x.layer}), node.output(0));
 }

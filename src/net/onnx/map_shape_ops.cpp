@@ -119,6 +119,7 @@ void map_transpose(Context& ctx, const onnx::NodeProto& node) {
 void map_reshape(Context& ctx, const onnx::NodeProto& node) {
   const Tensor& x = ctx.data_input(node, 0);
   const Shape out = reshape_output(ctx, node, x);
+  if (node.op_type() == "Unsqueeze") ctx.note_stacking(node, x.layer, out);
   ReshapeAttrs a;
   if (!out.empty() && out[0] == x.shape[0]) {
     a.sample_shape = per_sample(x.shape, out);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <unordered_set>
 
@@ -36,7 +37,8 @@ void add_input_layers(Context& ctx, const onnx_import::ModelInputs& inputs) {
     layer.name = name;
     layer.kind = LayerKind::input;
     layer.op = "Input";
-    layer.attrs = InputAttrs{Shape(shape.begin() + 1, shape.end())};
+    layer.attrs = inputs.batched_by_node.empty() ? InputAttrs{Shape(shape.begin() + 1, shape.end())}
+                                                 : InputAttrs{shape, /*batched=*/false};
     try {
       ctx.emit(std::move(layer), name);
     } catch (...) {
@@ -81,13 +83,21 @@ Network import_onnx_bytes(const std::string& bytes, const std::string& display_n
   const onnx::ModelProto model = onnx_import::parse_model(bytes, display_name);
   const onnx::GraphProto& graph = model.graph();
   const int64_t opset = onnx_import::default_opset(model);
-  const auto inputs = onnx_import::resolve_inputs(graph, options);
-
-  Context ctx(options, opset, inputs.import_batch,
-              onnx_import::infer_onnx_shapes(model, inputs.shapes));
-  onnx_import::define_initializers(ctx, graph);
-  add_input_layers(ctx, inputs);
-  onnx_import::import_nodes(ctx, graph);
+  auto inputs = onnx_import::resolve_inputs(graph, options);
+  const auto inferred = onnx_import::infer_onnx_shapes(model, inputs.shapes);
+  auto walk = [&] {
+    auto walked = std::make_unique<Context>(options, opset, inputs.import_batch, inferred);
+    onnx_import::define_initializers(*walked, graph);
+    add_input_layers(*walked, inputs);
+    onnx_import::import_nodes(*walked, graph);
+    return walked;
+  };
+  std::unique_ptr<Context> walked = walk();
+  if (!walked->stacking_node().empty() && inputs.shapes.size() == 1) {
+    onnx_import::drop_batch_dim(walked->stacking_node(), options, inputs);
+    walked = walk();
+  }
+  Context& ctx = *walked;
 
   const auto live = live_layers(ctx, graph);
   Network net(network_name(graph, display_name), inputs.import_batch, inputs.dtype);
