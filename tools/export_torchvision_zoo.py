@@ -6,15 +6,9 @@ Run with Debian's interpreter (python3-torch, python3-torchvision, python3-onnx)
     /usr/bin/python3 tools/export_torchvision_zoo.py [NAME ...]
 
 Without names it exports every model below and rewrites zoo/onnx/_reference.json; with names
-it exports only those and updates their entries. Two kinds of destination:
-
-  * the zoo (zoo/onnx/<name>.onnx, reference under "models"): networks the tool imports, costs
-    and predicts today, and that tests/zoo/torchvision_zoo_test.cpp checks one by one;
-  * staged (tests/zoo/fixtures/torchvision/<name>.onnx, reference under "staged_models"):
-    networks the C++ importer does not handle yet. The zoo test and the tool list every .onnx
-    under zoo/, so these would break them there. A model moves to the zoo by setting
-    staged=False once the importer and the zoo test know it; the script then writes it to
-    zoo/onnx/ and removes the staged copy.
+it exports only those and updates their entries. Every network goes to zoo/onnx/<name>.onnx
+with its reference numbers under "models", which tests/zoo/torchvision_zoo_test.cpp compares
+with the tool one by one.
 
 The reference numbers are computed in torch and from the ONNX graph with onnx's own shape
 inference, never with our tool, because the C++ tests compare the tool against them:
@@ -25,7 +19,7 @@ inference, never with our tool, because the C++ tests compare the tool against t
     operator level (aten mm/addmm/bmm/baddbmm with an operand that shares storage with a
     parameter), because nn.Linear forward hooks miss the projections that torchvision applies
     functionally (nn.MultiheadAttention's in/out projections in ViT, F.linear on qkv/proj in
-    Swin); fc_macs_module_hooks keeps the hooks' count for the staged models;
+    Swin); fc_macs_module_hooks keeps the hooks' count;
   * matmul_macs: matrix products of two activations (attention's Q.K^T and A.V), counted from
     the exported graph: every MatMul/Gemm/Einsum node with no constant operand contributes
     batch dims x M x N x K from the shapes onnx infers. The same products counted in torch
@@ -82,11 +76,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZOO_DIR = os.path.join(REPO_ROOT, "zoo", "onnx")
-STAGED_DIR = os.path.join(REPO_ROOT, "tests", "zoo", "fixtures", "torchvision")
 REFERENCE_PATH = os.path.join(ZOO_DIR, "_reference.json")
 OPSET = 17
-# The input of every network in "models" (the zoo's classifiers); staged models record their own.
-ZOO_INPUT_SHAPE = (1, 3, 224, 224)
 BATCH_CHECK = 8
 
 
@@ -95,7 +86,6 @@ class Spec:
     task: str = "classification"  # or "segmentation", "detection"
     size: int = 224  # input height = width
     kwargs: dict = dataclasses.field(default_factory=dict)
-    staged: bool = True
     # How torchvision's published num_params relates to this model's parameters:
     #   "model": equal;
     #   "with_aux": the published weights carry the auxiliary classifier (built with the
@@ -115,26 +105,26 @@ DETECTION = {"weights_backbone": None}
 
 MODELS = {
     # The zoo's twenty ImageNet classifiers, 224 x 224.
-    "alexnet": Spec(staged=False),
-    "vgg16": Spec(staged=False),
-    "vgg19": Spec(staged=False),
-    "googlenet": Spec(kwargs=NO_AUX_INIT, staged=False),
-    "resnet18": Spec(staged=False),
-    "resnet34": Spec(staged=False),
-    "resnet50": Spec(staged=False),
-    "resnet101": Spec(staged=False),
-    "mobilenet_v2": Spec(staged=False),
-    "mobilenet_v3_large": Spec(staged=False),
-    "mobilenet_v3_small": Spec(staged=False),
-    "squeezenet1_0": Spec(staged=False),
-    "squeezenet1_1": Spec(staged=False),
-    "densenet121": Spec(staged=False),
-    "efficientnet_b0": Spec(staged=False),
-    "efficientnet_b1": Spec(staged=False),
-    "shufflenet_v2_x1_0": Spec(staged=False),
-    "regnet_x_400mf": Spec(staged=False),
-    "regnet_y_400mf": Spec(staged=False),
-    "convnext_tiny": Spec(staged=False),
+    "alexnet": Spec(),
+    "vgg16": Spec(),
+    "vgg19": Spec(),
+    "googlenet": Spec(kwargs=NO_AUX_INIT),
+    "resnet18": Spec(),
+    "resnet34": Spec(),
+    "resnet50": Spec(),
+    "resnet101": Spec(),
+    "mobilenet_v2": Spec(),
+    "mobilenet_v3_large": Spec(),
+    "mobilenet_v3_small": Spec(),
+    "squeezenet1_0": Spec(),
+    "squeezenet1_1": Spec(),
+    "densenet121": Spec(),
+    "efficientnet_b0": Spec(),
+    "efficientnet_b1": Spec(),
+    "shufflenet_v2_x1_0": Spec(),
+    "regnet_x_400mf": Spec(),
+    "regnet_y_400mf": Spec(),
+    "convnext_tiny": Spec(),
     # One classifier of every other family, at the crop size of the model's own transforms.
     "resnext50_32x4d": Spec(),
     "wide_resnet50_2": Spec(),
@@ -985,14 +975,7 @@ def torch_macs_reference(name, spec, model, reference):
         check(counted8[key] == BATCH_CHECK * counted[key],
               f"{name}: batch {BATCH_CHECK} {key} {counted8[key]}, batch 1 {counted[key]}")
     reference["fc_macs"] = counted["fc_macs"]
-    if spec.staged:
-        reference["fc_macs_module_hooks"] = counted["fc_macs_module_hooks"]
-    else:
-        # The zoo's fc_macs have always been nn.Linear hooks; every linear layer of these
-        # networks is a module call, so both counts agree.
-        check(counted["fc_macs"] == counted["fc_macs_module_hooks"],
-              f"{name}: fc {counted['fc_macs']}, "
-              f"nn.Linear hooks {counted['fc_macs_module_hooks']}")
+    reference["fc_macs_module_hooks"] = counted["fc_macs_module_hooks"]
     return counted, counted8
 
 
@@ -1019,9 +1002,8 @@ def check_graph_contents(name, spec, model, graph, constant_elements, reference)
           f"{reference['params_torch']} parameters + {reference['bn_stats']} BN statistics + "
           f"{constant_elements} folded constants + {gathered} gathered position biases")
     reference["float_initializer_elements"] = elements
-    if spec.staged:
-        reference["float_constant_elements"] = constant_elements
-        reference["gathered_position_bias_elements"] = gathered
+    reference["float_constant_elements"] = constant_elements
+    reference["gathered_position_bias_elements"] = gathered
 
 
 def graph_macs_reference(name, spec, graph, reference, counted):
@@ -1043,13 +1025,12 @@ def graph_macs_reference(name, spec, graph, reference, counted):
         check(not dynamic_products, f"{name}: products with unknown shapes {dynamic_products}")
         check(products["matmul"] == counted["matmul_macs_torch"],
               f"{name}: graph matmul {products['matmul']}, torch {counted['matmul_macs_torch']}")
-    if spec.staged:
-        reference["matmul_macs"] = products["matmul"]
-        reference["matmul_nodes"] = products["matmul_nodes"]
+    reference["matmul_macs"] = products["matmul"]
+    reference["matmul_nodes"] = products["matmul_nodes"]
     return products
 
 
-def graph_outputs_reference(name, spec, graph, reference, zoo_ops):
+def graph_outputs_reference(name, spec, graph, reference):
     outputs = onnx_output_shapes(graph)
     if spec.task == "detection":
         reference["outputs"] = outputs
@@ -1063,12 +1044,9 @@ def graph_outputs_reference(name, spec, graph, reference, zoo_ops):
         check(outputs["output"] == reference["output_shape"],
               f"{name}: ONNX infers output {outputs['output']}, "
               f"torch gives {reference['output_shape']}")
-    if spec.staged:
-        reference["task"] = spec.task
-        reference["input_shape"] = input_shape(spec)
-        reference["onnx_ops"] = op_counts(graph.graph)
-        all_ops = set(reference["onnx_ops"]) | set(reference.get("onnx_ops_in_subgraphs", {}))
-        reference["onnx_ops_not_in_zoo"] = sorted(all_ops - zoo_ops)
+    reference["task"] = spec.task
+    reference["input_shape"] = input_shape(spec)
+    reference["onnx_ops"] = op_counts(graph.graph)
 
 
 def batch8_reference(name, spec, model, output_names, products, counted8):
@@ -1089,21 +1067,16 @@ def batch8_reference(name, spec, model, output_names, products, counted8):
     }
 
 
-def write_model_file(name, spec, graph):
+def write_model_file(name, graph):
     graph.producer_name = "neuralpower tools/export_torchvision_zoo.py (torch.onnx)"
     graph.doc_string = f"torchvision {torchvision.__version__} {name}, weights stripped"
     data = graph.SerializeToString()
-    directory, other = (STAGED_DIR, ZOO_DIR) if spec.staged else (ZOO_DIR, STAGED_DIR)
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, name + ".onnx")
-    changed = write_if_changed(path, data)
-    stale = os.path.join(other, name + ".onnx")
-    if os.path.exists(stale):
-        os.remove(stale)
-    return path, len(data), changed
+    os.makedirs(ZOO_DIR, exist_ok=True)
+    changed = write_if_changed(os.path.join(ZOO_DIR, name + ".onnx"), data)
+    return len(data), changed
 
 
-def export_one(name, spec, zoo_ops):
+def export_one(name, spec):
     model = build_model(name, spec)
     reference = parameter_reference(name, spec, model)
     counted, counted8 = torch_macs_reference(name, spec, model, reference)
@@ -1117,7 +1090,7 @@ def export_one(name, spec, zoo_ops):
     check_graph_contents(name, spec, model, graph, constant_elements, reference)
     products = graph_macs_reference(name, spec, graph, reference, counted)
     strip_float_data(graph)
-    graph_outputs_reference(name, spec, graph, reference, zoo_ops)
+    graph_outputs_reference(name, spec, graph, reference)
     if name in PUBLISHED_GFLOPS:
         reference["published_gflops"] = PUBLISHED_GFLOPS[name]
     if spec.published_params == "with_aux":
@@ -1130,24 +1103,12 @@ def export_one(name, spec, zoo_ops):
         reference["batch8"] = batch8_reference(name, spec, model, output_names, products,
                                                counted8)
 
-    path, size, changed = write_model_file(name, spec, graph)
-    if spec.staged:
-        reference["file"] = os.path.relpath(path, REPO_ROOT)
+    size, changed = write_model_file(name, graph)
     total = reference["conv_macs"] + reference.get("fc_macs", 0) + products["matmul"]
     print(f"{name:34s} {size:7d} bytes  params {reference['params_torch']:>11,}  "
           f"conv+fc+matmul {total / 1e9:8.3f} GMAC{'  (written)' if changed else ''}",
           flush=True)
     return reference
-
-
-def zoo_op_types():
-    """Op types of the zoo's files as they are on disk (what the importer handles today)."""
-    ops = set()
-    for name, spec in MODELS.items():
-        path = os.path.join(ZOO_DIR, name + ".onnx")
-        if not spec.staged and os.path.exists(path):
-            ops.update(n.op_type for n in onnx.load(path).graph.node)
-    return ops
 
 
 def main(argv):
@@ -1156,25 +1117,18 @@ def main(argv):
         print(f"usage: export_torchvision_zoo.py [NAME ...]; unknown: {' '.join(unknown)}",
               file=sys.stderr)
         return 2
-    models, staged = {}, {}
+    models = {}
     if argv and os.path.exists(REFERENCE_PATH):
         with open(REFERENCE_PATH) as existing:
-            previous = json.load(existing)
-        models, staged = previous.get("models", {}), previous.get("staged_models", {})
-    zoo_ops = zoo_op_types()
+            models = json.load(existing).get("models", {})
     for name in argv or MODELS:
-        spec = MODELS[name]
-        models.pop(name, None)
-        staged.pop(name, None)
-        (staged if spec.staged else models)[name] = export_one(name, spec, zoo_ops)
+        models[name] = export_one(name, MODELS[name])
     reference = {
         "generator": "tools/export_torchvision_zoo.py",
         "torch_version": torch.__version__,
         "torchvision_version": torchvision.__version__,
         "onnx_opset": OPSET,
-        "input_shape": list(ZOO_INPUT_SHAPE),
         "models": models,
-        "staged_models": staged,
     }
     text = json.dumps(reference, indent=2, sort_keys=True) + "\n"
     write_if_changed(REFERENCE_PATH, text.encode())

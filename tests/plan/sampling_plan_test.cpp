@@ -37,14 +37,35 @@ TEST(SamplingPlan, TrainingNetworksFollowThePapersSplit) {
   for (const char* test : {"vgg-16", "nin", "cifar10-6conv", "alexnet-v2", "overfeat-fast"}) {
     EXPECT_FALSE(contains(names, test)) << test;
   }
-  for (const char* modern : {"resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121",
-                             "regnet_y_400mf", "convnext_tiny", "vgg16"}) {
+  for (const char* modern :
+       {"resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121", "regnet_y_400mf",
+        "convnext_tiny", "swin_t", "deeplabv3_mobilenet_v3_large", "vgg16"}) {
     EXPECT_FALSE(contains(names, modern)) << modern;
   }
   for (const char* train : {"alexnet-2012", "caffenet", "vgg-19", "googlenet-2014", "lenet",
-                            "zf-net", "resnet18", "mobilenet_v3_small", "squeezenet1_0"}) {
+                            "zf-net", "resnet18", "mobilenet_v3_small", "squeezenet1_0", "vit_b_16",
+                            "maxvit_t", "fcn_resnet50", "ssdlite320_mobilenet_v3_large"}) {
     EXPECT_TRUE(contains(names, train)) << train;
   }
+}
+
+// A detector's input has no batch dim: its layers enter the plan once, at batch 1, whatever the
+// batches asked for.
+TEST(SamplingPlan, ADetectorsLayersEnterOnceAtBatchOne) {
+  PlanOptions o;
+  o.kind = PlanKind::nets;
+  o.batches = {2, 4, 8};
+  o.networks = {"ssdlite320_mobilenet_v3_large"};
+  const Plan plan = make_plan(o);
+  std::set<std::string> layers;
+  int convs = 0;
+  for (const auto& c : plan.configs) {
+    EXPECT_TRUE(layers.insert(c.source_layer).second) << c.source_layer << " twice";
+    if (c.kind != LayerKind::conv) continue;
+    ++convs;
+    EXPECT_EQ(c.net.layer(c.layer_id()).output_shape.at(0), 1) << c.config;
+  }
+  EXPECT_GT(convs, 20);
 }
 
 TEST(SamplingPlan, TorchvisionVgg16IsATwinOfTheTestNetwork) {
