@@ -34,7 +34,7 @@ if [ "${1:-}" = --pilot ]; then
 fi
 NP=${NP:-./build/neuralpower}
 HELD_OUT="nin alexnet-v2 cifar10-6conv vgg-16 overfeat-fast resnet50 mobilenet_v2 efficientnet_b0
-  densenet121 regnet_y_400mf convnext_tiny"
+  densenet121 regnet_y_400mf convnext_tiny swin_t deeplabv3_mobilenet_v3_large"
 if [ $PILOT = 1 ]; then
   D=${1:-/tmp/np-collect-pilot}
   LAYER_BUDGET=${LAYER_BUDGET:-90}

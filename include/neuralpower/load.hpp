@@ -10,6 +10,9 @@ namespace np {
 
 // NET is a zoo name ("alexnet", "resnet50") or a path to a .onnx or .json file.
 Network load_network(const std::string& spec, const ImportOptions& options);
+// The same, but a network whose input has no batch dim (a detector's one image), which no batch
+// override fits, comes at its batch of 1 (has_batch_dim() false) instead of an error.
+Network load_network_at_batch_or_one_image(const std::string& spec, const ImportOptions& options);
 
 struct ZooEntry {
   std::string name;

@@ -324,8 +324,19 @@ int run_nets(const NetsArguments& args) {
   for (const auto& spec : specs) {
     const std::vector<int64_t> batches =
         args.batches.empty() ? std::vector<int64_t>{0} : args.batches;
+    bool one_image_measured = false;
     for (int64_t batch : batches) {
-      Network net = load_network(spec, args.import.import_options(batch));
+      Network net = load_network_at_batch_or_one_image(spec, args.import.import_options(batch));
+      if (!net.has_batch_dim()) {
+        // A detector: one image per run, so one measurement whatever --batch lists.
+        if (one_image_measured) continue;
+        one_image_measured = true;
+        if (batches.size() > 1 || batch > 1) {
+          std::cerr
+              << spec
+              << ": its input has no batch dim (one image per run); measured at batch 1 only\n";
+        }
+      }
       net.set_dtype(args.options.run.dtype);
       if (args.max_network_gflops > 0 &&
           static_cast<double>(network_cost(net).total.flops) > args.max_network_gflops * 1e9) {

@@ -99,18 +99,10 @@ void add_network_layers(const std::string& name, const PlanOptions& options, Col
       // Re-inferring an imported graph at another batch can fail where importing at that
       // batch does not (shape arithmetic folded at import); import again.
       try {
-        net = load_network(name, import);
+        net = load_network_at_batch_or_one_image(name, import);
       } catch (const Error&) {
-        std::optional<Network> one_image;
-        try {
-          one_image = load_network(name, ImportOptions{});
-        } catch (const Error&) {
-        }
-        if (!one_image || one_image->has_batch_dim()) {
-          rethrow_with_context("sampling plan: network '" + name + "' at batch " +
-                               std::to_string(batch));
-        }
-        net = std::move(one_image);  // a detector: no batch dim
+        rethrow_with_context("sampling plan: network '" + name + "' at batch " +
+                             std::to_string(batch));
       }
     }
     // A plan measures one data type: the run's, also for the int8 layers of a QDQ graph.

@@ -276,6 +276,26 @@ TEST(OnnxBadInput, MalformedGraphsAreErrors) {
                   "initializer 'shape': holds 3 values, its dims need 4"));
 }
 
+// ONNX 1.12's shape inference divides by a Conv's or pool's strides (found by fuzzing: an FPE
+// for strides [1, 0]): such windows never reach it, and our walk names them.
+TEST(OnnxBadInput, ZeroStridesDilationsOrKernelsAreErrorsNotCrashes) {
+  for (const char* attribute : {"strides", "dilations"}) {
+    SCOPED_TRACE(attribute);
+    ModelBuilder zero = small_conv_model();
+    set_attribute(*zero.proto().mutable_graph()->mutable_node(0), attribute,
+                  std::vector<int64_t>{1, 0});
+    const std::string error = error_of([&] { import_bytes(zero.bytes()); });
+    EXPECT_TRUE(has(error, "onnx node 'conv' (Conv)")) << error;
+  }
+  ModelBuilder pool;
+  pool.input("input", {1, 3, 8, 8});
+  onnx::NodeProto& max = pool.node("MaxPool", {"input"}, {"output"}, "pool");
+  set_attribute(max, "kernel_shape", std::vector<int64_t>{2, 0});
+  pool.output("output");
+  const std::string error = error_of([&] { import_bytes(pool.bytes()); });
+  EXPECT_TRUE(has(error, "onnx node 'pool' (MaxPool)")) << error;
+}
+
 TEST(OnnxBadInput, OptionsThatDoNotFitTheModelAreErrors) {
   ImportOptions unknown_name;
   unknown_name.input_shapes["picture"] = {1, 3, 8, 8};

@@ -129,12 +129,6 @@ PoolAttrs read_pool(ObjectReader& r) {
   return a;
 }
 
-double positive_double(ObjectReader& r, const std::string& key, double fallback) {
-  const double value = r.double_or(key, fallback);
-  if (!(value > 0)) throw Error("key '" + key + "' must be positive, got " + json::brief(value));
-  return value;
-}
-
 // A normalisation's epsilon: 0 is allowed (torch's BatchNorm2d(eps=0) exports it), a negative
 // one would take the root of a negative variance.
 double epsilon(ObjectReader& r, double fallback) {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "neuralpower/data_dir.hpp"
 #include "neuralpower/error.hpp"
@@ -67,6 +68,23 @@ Network load_network(const std::string& spec, const ImportOptions& options) {
   for (const auto& entry : zoo_entries()) names += (names.empty() ? "" : ", ") + entry.name;
   throw Error("'" + spec + "' is neither a file nor a zoo network (zoo: " +
               (names.empty() ? "empty, looked in " + zoo_dir() : names) + ")");
+}
+
+Network load_network_at_batch_or_one_image(const std::string& spec, const ImportOptions& options) {
+  try {
+    return load_network(spec, options);
+  } catch (const Error&) {
+    if (!options.batch) throw;  // nothing to take back
+    ImportOptions one_image = options;
+    one_image.batch.reset();
+    std::optional<Network> net;
+    try {
+      net = load_network(spec, one_image);
+    } catch (const Error&) {
+    }
+    if (!net || net->has_batch_dim()) throw;
+    return std::move(*net);
+  }
 }
 
 }  // namespace np

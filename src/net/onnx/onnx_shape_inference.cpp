@@ -26,6 +26,21 @@ void collect(const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& inf
 
 enum class Inference { none, shapes, shapes_and_values };
 
+// ONNX 1.12's conv and pool inference divides by the strides (found by fuzzing: an FPE for a
+// Conv with strides [1, 0]); window attributes that are not positive are left to our walk,
+// which names them.
+bool has_non_positive_window(const onnx::NodeProto& node) {
+  for (const auto& attr : node.attribute()) {
+    if (attr.name() != "strides" && attr.name() != "dilations" && attr.name() != "kernel_shape") {
+      continue;
+    }
+    for (const int64_t value : attr.ints()) {
+      if (value <= 0) return true;
+    }
+  }
+  return false;
+}
+
 // ONNX 1.12's inference, its data propagation above all, dereferences inputs without checking
 // that they exist or have a type (found by fuzzing: a SEGV on an undefined input, and on an
 // op without a schema upstream of a Shape). So it runs only on graphs whose every input is
@@ -49,6 +64,7 @@ Inference safe_inference(const onnx::ModelProto& model) {
     for (const auto& attr : node.attribute()) {
       if (attr.has_g() || attr.graphs_size() > 0) return Inference::none;  // outer scope
     }
+    if (has_non_positive_window(node)) return Inference::none;
     const std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
     const auto opset = opsets.find(domain);
     if (opset == opsets.end()) return Inference::none;
