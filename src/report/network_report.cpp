@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neuralpower/cost.hpp"
+#include "neuralpower/sampling_plan.hpp"
 #include "neuralpower/table.hpp"
 
 namespace np {
@@ -127,8 +128,12 @@ std::string network_csv(const Network& net) {
 }
 
 std::string zoo_report(const std::string& zoo_folder, const std::vector<ZooEntry>& entries) {
-  Table table({{"name"}, {"format"}, {"file"}});
-  for (const auto& entry : entries) table.add_row({entry.name, entry.format, entry.path});
+  Table table({{"name"}, {"format"}, {"sampling plan"}, {"file"}});
+  for (const auto& entry : entries) {
+    // Whether the default sampling plan measures its layers (docs/profiling.md).
+    const char* role = is_held_out_network(entry.name) ? "held out" : "trains";
+    table.add_row({entry.name, entry.format, role, entry.path});
+  }
   return "zoo folder: " + zoo_folder + "\n\n" + table.to_text();
 }
 

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/cli_runner.hpp"
 #include "common/test_names.hpp"
@@ -81,6 +85,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"LetterInShape", "show vgg-16 --input-shape 1x3xax224", "not an integer"},
         BadInput{"MissingFile", "show /nonexistent/x.onnx", "nonexistent"}),
     ParamName());
+
+// `zoo` lists every network with what the default sampling plan does with it.
+TEST(ZooCommand, ListsTheTransformersDetectorsAndWhichNetworksTrain) {
+  if (std::getenv("NEURALPOWER_ZOO") != nullptr) GTEST_SKIP() << "NEURALPOWER_ZOO is set";
+  const auto r = test::run_cli("zoo");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const auto& [name, role] :
+       std::vector<std::pair<std::string, std::string>>{{"vit_b_16", "trains"},
+                                                        {"ssdlite320_mobilenet_v3_large", "trains"},
+                                                        {"swin_t", "held out"},
+                                                        {"vgg-16", "held out"},
+                                                        {"lenet", "trains"}}) {
+    const auto line = r.out.find("\n" + name + " ");
+    ASSERT_NE(line, std::string::npos) << name << "\n" << r.out;
+    const std::string row = r.out.substr(line + 1, r.out.find('\n', line + 1) - line - 1);
+    EXPECT_NE(row.find(" " + role + " "), std::string::npos) << row;
+  }
+}
 
 TEST(ShowCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli("show").exit_code, 2);
