@@ -65,6 +65,12 @@ class Network:
         return self._core.batch
 
     @property
+    def has_batch_dim(self) -> bool:
+        """False for a network whose input is one image without a batch dim (a detector's): its
+        batch is 1 and with_batch() cannot change it."""
+        return self._core.has_batch_dim
+
+    @property
     def dtype(self) -> str:
         return self._core.dtype
 

@@ -75,6 +75,7 @@ void bind_network(py::module_& m) {
   py::class_<Network>(m, "Network")
       .def_property_readonly("name", &Network::name)
       .def_property_readonly("batch", &Network::batch)
+      .def_property_readonly("has_batch_dim", &Network::has_batch_dim)
       .def_property_readonly("dtype", [](const Network& net) { return to_string(net.dtype()); })
       .def("__len__", &Network::size)
       .def("layers", &layer_dicts)

@@ -60,6 +60,16 @@ class LoadNetwork(unittest.TestCase):
         self.assertEqual({l.dtype for l in convs}, {"int8"})
         self.assertEqual(net.layers[-1].dtype, "fp32")
 
+    def test_a_detector_runs_one_image_without_a_batch_dim(self):
+        net = npw.load_network("ssdlite320_mobilenet_v3_large")
+        shown = cli_json("show", "ssdlite320_mobilenet_v3_large")
+        self.assertEqual((net.batch, net.has_batch_dim), (1, False))
+        self.assertEqual(shown["has_batch_dim"], False)
+        self.assertTrue(npw.load_network("resnet18").has_batch_dim)
+        with self.assertRaises(npw.Error) as refused:
+            net.with_batch(2)
+        self.assertIn("has no batch dim", str(refused.exception))
+
     def test_batch_and_input_shapes(self):
         net = npw.load_network("alexnet-v2", batch=3)
         self.assertEqual(net.batch, 3)
