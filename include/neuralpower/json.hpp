@@ -4,10 +4,13 @@
 // keys of one object that names the key (with its path in the file) and the offending value in
 // every error.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,14 +59,29 @@ class ObjectReader {
   std::vector<ObjectReader> objects(const std::string& key);
   // A measurement: a finite number, or null for one that was not taken; the key is required.
   std::optional<double> number_or_null(const std::string& key);
-  // A required value converted to T (numbers, strings, booleans and lists of them).
+  // A required value converted to T (numbers, strings, booleans and lists of them). An integer
+  // must be an integer in T's range: the library would convert 1.8e20 to an unsigned integer
+  // with undefined behaviour (found by fuzzing model files).
   template <typename T>
   T get(const std::string& key) {
     const Json& value = required(key);
-    try {
-      return value.get<T>();
-    } catch (const Json::exception&) {
-      throw Error("key '" + name(key) + "' has the wrong type: " + brief(value));
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      return integer_in_range<T>(value, name(key));
+    } else if constexpr (is_integer_vector<T>::value) {
+      if (!value.is_array()) {
+        throw Error("key '" + name(key) + "' has the wrong type: " + brief(value));
+      }
+      T out;
+      for (const Json& element : value) {
+        out.push_back(integer_in_range<typename T::value_type>(element, name(key)));
+      }
+      return out;
+    } else {
+      try {
+        return value.get<T>();
+      } catch (const Json::exception&) {
+        throw Error("key '" + name(key) + "' has the wrong type: " + brief(value));
+      }
     }
   }
   // `key` as errors name it.
@@ -75,6 +93,26 @@ class ObjectReader {
   void reject_unknown_keys() const;
 
  private:
+  template <typename T>
+  struct is_integer_vector : std::false_type {};
+  template <typename U>
+  struct is_integer_vector<std::vector<U>>
+      : std::bool_constant<std::is_integral_v<U> && !std::is_same_v<U, bool>> {};
+
+  template <typename T>
+  static T integer_in_range(const Json& value, const std::string& key) {
+    if (value.is_number_unsigned()) {
+      const auto u = value.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+    } else if (value.is_number_integer()) {
+      const auto i = value.get<int64_t>();
+      if (std::in_range<T>(i)) return static_cast<T>(i);
+    } else {
+      throw Error("key '" + key + "' must be an integer, got " + brief(value));
+    }
+    throw Error("key '" + key + "' is out of range: " + brief(value));
+  }
+
   const Json& object_;
   std::string path_;
   std::set<std::string, std::less<>> known_;

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "neuralpower/error.hpp"
 #include "neuralpower/model_file.hpp"
@@ -71,6 +74,25 @@ TEST(ModelValues, ATargetWhoseFeaturesAreNotTheKindsIsRefused) {
                                    "expected 'batch'"),
             std::string::npos)
       << error_of(renamed);
+}
+
+TEST(ModelValues, AnIntegerKeyHoldingAFractionOrAHugeNumberIsRefused) {
+  // Found by fuzz/model_file_fuzzer: a model_size of 1.8e20 was converted to an unsigned integer
+  // with undefined behaviour (UBSan: outside the range of representable values).
+  const std::string text = read_text_file(kModel);
+  const std::string key = "\"model_size\": ";
+  const size_t at = text.find(key, text.find("\"cv_by_degree\""));
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = text.find_first_not_of("0123456789", at + key.size());
+  for (const auto& [value, message] : std::vector<std::pair<std::string, std::string>>{
+           {"1.8446744073709552e+20", "must be an integer, got 1.84467"},
+           {"2.5", "must be an integer, got 2.5"},
+           {"-3", "is out of range: -3"}}) {
+    std::string bad = text;
+    bad.replace(at + key.size(), end - at - key.size(), value);
+    EXPECT_NE(error_of(bad).find(message), std::string::npos) << value << ": " << error_of(bad);
+    EXPECT_NE(error_of(bad).find("model_size"), std::string::npos) << error_of(bad);
+  }
 }
 
 TEST(ModelValues, AnExponentOutsideTheDegreeIsRefused) {
