@@ -31,6 +31,22 @@ std::string brief(const Json& value);
 // Kind name of a JSON value for error messages ("a string", "an array", ...).
 std::string_view type_name(const Json& value);
 
+// An integer of type T: a JSON integer in T's range, else np::Error naming `key` (the library
+// would convert 1.8e20 to an unsigned integer with undefined behaviour).
+template <typename T>
+T to_integer(const Json& value, std::string_view key) {
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+  } else if (value.is_number_integer()) {
+    const auto i = value.get<int64_t>();
+    if (std::in_range<T>(i)) return static_cast<T>(i);
+  } else {
+    throw Error("key '" + std::string(key) + "' must be an integer, got " + brief(value));
+  }
+  throw Error("key '" + std::string(key) + "' is out of range: " + brief(value));
+}
+
 // Reads the keys of one JSON object. Every getter registers its key as known, present or
 // not, so that reject_unknown_keys can name a misspelt key and list the valid ones. Errors
 // name a key as `path.key` when the reader has a path ("model.kinds.conv"), else as `key`.
@@ -66,14 +82,14 @@ class ObjectReader {
   T get(const std::string& key) {
     const Json& value = required(key);
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      return integer_in_range<T>(value, name(key));
+      return to_integer<T>(value, name(key));
     } else if constexpr (is_integer_vector<T>::value) {
       if (!value.is_array()) {
         throw Error("key '" + name(key) + "' has the wrong type: " + brief(value));
       }
       T out;
       for (const Json& element : value) {
-        out.push_back(integer_in_range<typename T::value_type>(element, name(key)));
+        out.push_back(to_integer<typename T::value_type>(element, name(key)));
       }
       return out;
     } else {
@@ -98,20 +114,6 @@ class ObjectReader {
   template <typename U>
   struct is_integer_vector<std::vector<U>>
       : std::bool_constant<std::is_integral_v<U> && !std::is_same_v<U, bool>> {};
-
-  template <typename T>
-  static T integer_in_range(const Json& value, const std::string& key) {
-    if (value.is_number_unsigned()) {
-      const auto u = value.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
-    } else if (value.is_number_integer()) {
-      const auto i = value.get<int64_t>();
-      if (std::in_range<T>(i)) return static_cast<T>(i);
-    } else {
-      throw Error("key '" + key + "' must be an integer, got " + brief(value));
-    }
-    throw Error("key '" + key + "' is out of range: " + brief(value));
-  }
 
   const Json& object_;
   std::string path_;

@@ -239,17 +239,7 @@ void ObjectReader::reject_unknown_keys() const {
   }
 }
 
-int64_t to_int(const Json& value, std::string_view key) {
-  if (value.is_number_unsigned()) {
-    const auto u = value.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      throw Error("key '" + std::string(key) + "' is out of range: " + brief(value));
-    }
-    return static_cast<int64_t>(u);
-  }
-  if (value.is_number_integer()) return value.get<int64_t>();
-  throw Error("key '" + std::string(key) + "' must be an integer, got " + brief(value));
-}
+int64_t to_int(const Json& value, std::string_view key) { return to_integer<int64_t>(value, key); }
 
 double to_double(const Json& value, std::string_view key) {
   if (!value.is_number()) {
