@@ -118,7 +118,7 @@ void add_protocol_options(CLI::App& command, QuietOptions& quiet, MeasureOptions
   command
       .add_option("--max-trials-redone", measure.max_trials_redone,
                   "disturbed trials (preempted, clocks moved) taken again per measurement")
-      ->check(CLI::Range(0, 100000))
+      ->check(integer_in(0, 100000))
       ->capture_default_str();
   command.add_flag_callback(
       "--no-reference", [&reference] { reference.enabled = false; },
@@ -126,22 +126,22 @@ void add_protocol_options(CLI::App& command, QuietOptions& quiet, MeasureOptions
   command
       .add_option("--reference-tolerance", reference.tolerance_pct,
                   "percent the reference conv may move from the run's baseline")
-      ->check(CLI::Range(0.1, 1000.0))
+      ->check(number_in(0.1, 1000.0))
       ->capture_default_str();
   command
       .add_option("--reference-mem-tolerance", reference.mem_tolerance_pct,
                   "percent the memory-bound reference (a large add) may move")
-      ->check(CLI::Range(0.1, 1000.0))
+      ->check(number_in(0.1, 1000.0))
       ->capture_default_str();
   command
       .add_option("--reference-retries", reference.retries,
                   "after a drift: pauses and measurements of the reference before stopping")
-      ->check(CLI::Range(0, 1000))
+      ->check(integer_in(0, 1000))
       ->capture_default_str();
   command
       .add_option("--reference-pause", reference.pause_s,
                   "seconds of pause before the reference is measured again")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(number_in(0.0, 3600.0))
       ->capture_default_str();
 }
 
@@ -390,7 +390,7 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
   layers
       .add_option("--group", la.options.group_size,
                   "configurations measured together, their trials interleaved")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
   const std::map<std::string, PlanOrder> orders{{"space-filling", PlanOrder::space_filling},
                                                 {"shuffled", PlanOrder::shuffled}};
@@ -404,12 +404,12 @@ void add_layers_options(CLI::App& layers, LayersArguments& la) {
       .add_option("--adaptive", la.options.adaptive.share,
                   "share of the run (--budget-seconds or --max-configs) spent where quick models "
                   "err most (nn-Meter's adaptive sampling); 0: off")
-      ->check(CLI::Range(0.0, 0.9))
+      ->check(number_in(0.0, 0.9))
       ->capture_default_str();
   layers
       .add_option("--adaptive-round", la.options.adaptive.round,
                   "configurations chosen per adaptive round")
-      ->check(CLI::Range(1, 100000))
+      ->check(integer_in(1, 100000))
       ->capture_default_str();
   add_group_options(layers, la.options.groups);
   layers
@@ -492,7 +492,7 @@ void add_nets_options(CLI::App& nets, NetsArguments& na) {
                 "let held-out networks write --layer-rows");
   nets.add_option("--max-network-gflops", na.max_network_gflops,
                   "leave out network and batch pairs above this many GFLOP per run (0: none)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   nets.add_option("--out", na.out, "nets JSON to write")->required();
   nets.add_option("--batch", na.batches,
                   "batch sizes, comma-separated or repeated (default: each network's own)")
