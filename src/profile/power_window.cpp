@@ -8,6 +8,7 @@
 #include <random>
 
 #include "neuralpower/error.hpp"
+#include "neuralpower/quiet_thread.hpp"
 
 namespace np {
 namespace {
@@ -286,6 +287,10 @@ std::string ThreadedWindowDriver::failure(size_t slot) {
 }
 
 void ThreadedWindowDriver::work() {
+  // Started by the quiet measuring thread, the worker inherits its FIFO priority and its one
+  // CPU; a CUDA event wait spins, so at equal priority on that CPU the thread that polls the
+  // energy counter would never run again.
+  leave_quiet_scheduling();
   while (!done_.load()) {
     size_t slot = 0, member = kIdleMember;
     uint64_t generation = 0;

@@ -4,12 +4,18 @@
 // the window; the spread check's choice of N; and the threaded driver in real time.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
 #include <set>
 
 #include "fakes.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/power_window.hpp"
+#include "neuralpower/quiet_thread.hpp"
 #include "neuralpower/spread_check.hpp"
 
 namespace np {
@@ -345,6 +351,37 @@ TEST(MeasureGroup, RealTimeGroupWithIdleAndAFailingMember) {
   }
   EXPECT_NE(g.members[1].failure.find("unsupported: fake: no kernel"), std::string::npos)
       << g.members[1].failure;
+}
+
+// The quiet measuring thread runs at FIFO priority on one CPU; a worker that kept both would
+// starve it where the workload spins (a CUDA event wait), so the worker leaves them.
+TEST(MeasureGroup, TheWorkerLeavesTheMeasuringThreadsRealTimeCpu) {
+  const QuietThread quiet(QuietOptions{}, 1);
+  if (!quiet.realtime() || !quiet.pinned()) GTEST_SKIP() << quiet.description();
+  std::atomic<int> policy{-1};
+  std::atomic<int> cpus{-1};
+  BatchedWorkload w = sleeping_workload(0.5);
+  w.run_batches = [inner = w.run_batches, &policy, &cpus](int64_t runs,
+                                                          const BatchCallback& on_batch) {
+    sched_param param{};
+    int p = -1;
+    pthread_getschedparam(pthread_self(), &p, &param);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    pthread_getaffinity_np(pthread_self(), sizeof set, &set);
+    policy.store(p);
+    cpus.store(CPU_COUNT(&set));
+    inner(runs, on_batch);
+  };
+  test::RealTimeMeter meter(50.0, 20.0);
+  GroupOptions options;
+  options.min_window_s = 0.02;
+  options.preheat_first_s = 0;
+  const GroupMeasurement g = measure_group(meter, {w}, options, 0.020, false, steady_clock());
+  ASSERT_EQ(g.members.size(), 1u);
+  EXPECT_TRUE(g.members[0].failure.empty()) << g.members[0].failure;
+  EXPECT_EQ(policy.load(), SCHED_OTHER);
+  EXPECT_EQ(cpus.load(), static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
 }
 
 TEST(MeasureGroup, ALostDeviceStopsTheGroup) {
