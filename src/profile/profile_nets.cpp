@@ -419,6 +419,11 @@ ProfileNetsResult profile_networks(Backend& backend, PowerMeter& meter,
         }
         if (skipped > 0 && log) *log << "  " << skipped << " layers have no dataset row\n";
       }
+      // A resumed run measures a network that failed before again: its new entry replaces the
+      // failed one, so that the file holds one entry per network and batch.
+      std::erase_if(file.networks, [&](const MeasuredNetwork& n) {
+        return n.spec == spec && n.network == net.name() && n.batch == net.batch();
+      });
       file.networks.push_back(std::move(*accepted));
     } catch (const Interrupted&) {
       if (!file.networks.empty()) save_nets_file(file, path);

@@ -124,6 +124,30 @@ TEST(InNetworkRows, AResumedRunSkipsTheNetworksAlreadyInTheFile) {
   for (const auto& k : keys) EXPECT_EQ(keys.count(k), 1u) << k;
 }
 
+TEST(InNetworkRows, AResumedRunMeasuresAFailedNetworkAgainInItsPlace) {
+  TempPath nets_path("retry_nets.json");
+  FakeBackend backend;
+  auto meter = make_null_power_meter("none");
+  const ProfileNetsOptions options = quick_options();
+  {
+    NetsFile file = new_nets_file(backend, *meter, options, false);
+    profile_networks(backend, *meter, networks({"lenet", "squeezenet1_1"}, 1), file,
+                     nets_path.str(), options);
+    ASSERT_EQ(file.networks.size(), 2u);
+    file.networks[0].failed = true;
+    file.networks[0].failure_reason = "error: fake: launch failed";
+    save_nets_file(file, nets_path.str());
+  }
+  NetsFile file = read_nets_file(nets_path.str());
+  const ProfileNetsResult r = profile_networks(
+      backend, *meter, networks({"lenet", "squeezenet1_1"}, 1), file, nets_path.str(), options);
+  EXPECT_EQ(r.skipped, 1);
+  EXPECT_EQ(r.failed, 0);
+  const NetsFile again = read_nets_file(nets_path.str());
+  ASSERT_EQ(again.networks.size(), 2u);
+  for (const auto& n : again.networks) EXPECT_FALSE(n.failed) << n.network;
+}
+
 TEST(InNetworkRows, HeldOutNetworksNeverWriteRowsUnlessAsked) {
   TempPath nets_path("held_out.json");
   TempPath rows_path("held_out.csv");
