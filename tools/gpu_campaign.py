@@ -48,6 +48,9 @@ MODERN_NETWORKS = ["resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121",
                    "regnet_y_400mf", "convnext_tiny", "swin_t", "deeplabv3_mobilenet_v3_large"]
 MODERN_BATCHES = [1, 32, 128]
 INTERRUPTED_EXIT = 130
+# The first start of the programs on a fresh machine reads CUDA, cuBLAS and cuDNN (about 1 GB)
+# from a cold disk: `devices --counter-period` gets this long before plain `devices` is tried.
+FIRST_START_S = 60
 
 
 class CampaignError(Exception):
@@ -61,8 +64,10 @@ class CampaignError(Exception):
 GPU_PROFILE = {
     "backend": "cuda",
     "total_s": 540,
-    "caps": {"env": 25, "smoke": 45, "spread": 60, "nets-paper": 60, "nets-modern": 60,
-             "torch": 60, "summary": 10},
+    # The smoke test's kinds in three data types take about a minute (CudaSmoke); the spread
+    # check's 30 windows about 25 s.
+    "caps": {"env": 25, "smoke": 75, "spread": 45, "nets-paper": 60, "nets-modern": 60,
+             "torch": 75, "summary": 10},
     "min_layers_s": 60,
     "power_share": 0.6,  # of the layer budget measured with power, the rest runtime only
     "layer_args": [],
@@ -73,14 +78,15 @@ GPU_PROFILE = {
     "nets_args": [],
     "smoke": ["--gtest_filter=-AllKinds/*:Zoo/*"],
     "torch_configs": 100,
+    "compare_s": 15,  # tools/torch_profile.py compare, inside the torch stage's cap
     "torch_args": ["--device", "cuda", "--power", "--power-window", "0.3", "--trials", "10"],
 }
 
 DRY_PROFILE = {
     "backend": "cpu",
     "total_s": 75,  # two windows and the pack stay under CI's 3 minutes
-    "caps": {"env": 10, "smoke": 10, "spread": 8, "nets-paper": 8, "nets-modern": 8,
-             "torch": 15, "summary": 5},
+    "caps": {"env": 10, "smoke": 6, "spread": 5, "nets-paper": 8, "nets-modern": 8,
+             "torch": 20, "summary": 5},
     "min_layers_s": 8,
     "power_share": 0.5,
     # No reference layers: on a shared 2-core VM a neighbour's burst would pause the stage for
@@ -93,6 +99,7 @@ DRY_PROFILE = {
     "nets_args": ["--trials", "2", "--warmup", "1", "--min-trial-ms", "1", "--no-reference"],
     "smoke": ["--gtest_filter=CudaSmoke.*:CudaChecks.*"],
     "torch_configs": 8,
+    "compare_s": 5,
     "torch_args": ["--device", "cpu", "--trials", "3", "--warmup", "1", "--min-trial-ms", "1"],
 }
 
@@ -108,12 +115,28 @@ def stage_reserve(profile, stage):
 # --------------------------------------------------------------------------------- processes
 
 
-def run_capped(command, cap_s, log, env=None, cwd=REPO, grace_s=10):
+def signal_group(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:  # it ended just now
+        pass
+
+
+GRACE_S = 10
+
+
+def interrupt_at(cap_s, grace_s=GRACE_S):
+    """When run_capped sends SIGINT: a grace before the cap, at most a quarter of it."""
+    return cap_s - min(grace_s, cap_s / 4)
+
+
+def run_capped(command, cap_s, log, env=None, cwd=REPO, grace_s=GRACE_S):
     """Runs `command` for at most cap_s seconds, its output appended to `log`.
 
-    At the cap the process group gets SIGINT (the project's programs stop cleanly and stay
-    resumable), grace_s later SIGKILL. Returns (exit code or None when killed, 'ok' | 'failed' |
-    'timed out', seconds)."""
+    grace_s before the cap (at most a quarter of it) the process group gets SIGINT (the
+    project's programs stop cleanly and stay resumable), at the cap SIGKILL: a stage never
+    outlasts its cap. Returns (exit code or None when killed, 'ok' | 'failed' | 'timed out',
+    seconds)."""
     start = time.monotonic()
     log.write(f"$ {' '.join(command)}   # cap {cap_s:.0f} s\n")
     log.flush()
@@ -127,15 +150,16 @@ def run_capped(command, cap_s, log, env=None, cwd=REPO, grace_s=10):
         log.write(f"  cannot start: {e}\n")
         return None, "failed", time.monotonic() - start
     timed_out = False
+    interrupt_s = interrupt_at(cap_s, grace_s)
     try:
-        code = process.wait(timeout=cap_s)
+        code = process.wait(timeout=interrupt_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        os.killpg(process.pid, signal.SIGINT)
+        signal_group(process.pid, signal.SIGINT)
         try:
-            code = process.wait(timeout=grace_s)
+            code = process.wait(timeout=cap_s - interrupt_s)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
             code = process.wait()
     seconds = time.monotonic() - start
     log.write(f"  exit {code} after {seconds:.1f} s{' (cap reached)' if timed_out else ''}\n")
@@ -207,12 +231,45 @@ def pack(build_dir, bundle_dir, log=sys.stdout, require_cuda=True):
         archive = os.path.join(bundle_dir, "bundle.tar.gz")
         with tarfile.open(archive + ".part", "w:gz", compresslevel=6) as tar:
             tar.add(stage, arcname=".")
+        check_bundle(archive + ".part")
         os.replace(archive + ".part", archive)
         log.write(f"packed {archive}: {os.path.getsize(archive) / 2**20:.1f} MiB, "
                   f"{len(libraries)} libraries\n")
         return archive
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+# What `run` needs from the bundle, and the device tool's limit on what travels with a command:
+# the working tree (tracked and untracked files git does not ignore) and the carried bundle.
+BUNDLE_MEMBERS = ["./bin/neuralpower", "./bin/np_test_gpu", "./plan.csv", "./MANIFEST"]
+MAX_CARRY_MIB = 64
+
+
+def working_tree_mib(repo=REPO):
+    code, text = capture(["git", "-C", repo, "ls-files", "-z", "--cached", "--others",
+                          "--exclude-standard"])
+    if code != 0:
+        return 0.0
+    paths = (os.path.join(repo, p) for p in text.split("\0") if p)
+    return sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) / 2**20
+
+
+def check_bundle(archive, tree_mib=None):
+    """The archive reads back, holds what `run` needs, and fits the carry with the tree."""
+    try:
+        with tarfile.open(archive) as tar:
+            names = set(tar.getnames())
+    except (OSError, tarfile.TarError) as e:
+        raise CampaignError(f"the bundle '{archive}' does not read back: {e}")
+    missing = [m for m in BUNDLE_MEMBERS if m not in names]
+    if missing:
+        raise CampaignError(f"the bundle '{archive}' lacks {', '.join(missing)}")
+    mib = os.path.getsize(archive) / 2**20
+    tree = working_tree_mib() if tree_mib is None else tree_mib
+    if mib + tree > MAX_CARRY_MIB:
+        raise CampaignError(f"the bundle ({mib:.1f} MiB) and the working tree ({tree:.1f} MiB) "
+                            f"are over the {MAX_CARRY_MIB} MiB the device tool carries")
 
 
 def symbol_versions(files):
@@ -231,7 +288,10 @@ def unpack(archive, into):
     shutil.rmtree(into, ignore_errors=True)
     os.makedirs(into)
     with tarfile.open(archive) as tar:
-        tar.extractall(into)
+        if hasattr(tarfile, "data_filter"):  # Python 3.12 warns without a filter
+            tar.extractall(into, filter="data")
+        else:
+            tar.extractall(into)
     with open(os.path.join(into, "MANIFEST")) as f:
         manifest = f.read()
     return {"bin": os.path.join(into, "bin"), "lib": os.path.join(into, "lib"),
@@ -310,35 +370,24 @@ def nets_measured(path):
             if n.get("status") == "ok"}
 
 
-def merge_nets(old_path, new_paths, out_path):
-    """One nets JSON: the old file's networks, each replaced where measured again."""
-    docs = []
-    for p in [old_path] + new_paths:
-        if p and os.path.exists(p):
-            with open(p) as f:
-                docs.append(json.load(f))
-    if not docs:
-        return 0
-    merged = dict(docs[-1])
-    entries = {}
-    for doc in docs:
-        for n in doc.get("networks", []):
-            key = (n["network"], int(n["batch"]))
-            if n.get("status") == "ok" or key not in entries:
-                entries[key] = n
-    merged["networks"] = list(entries.values())
-    with open(out_path + ".part", "w") as f:
-        json.dump(merged, f, indent=2)
-    os.replace(out_path + ".part", out_path)
-    return len(entries)
+def nets_to_measure(networks, done):
+    """The names of `networks` ((name, batches or None: the network's own)) with a batch not
+    in `done`; a network without batches counts as measured at any batch."""
+    return [name for name, batches in networks
+            if (not any(n == name for n, _ in done) if batches is None
+                else any((name, b) not in done for b in batches))]
 
 
 def cross_check_plan(plan_rows, layer_rows, count):
-    """`count` plan rows measured ok by C++ (this window's first), round robin over kinds."""
-    measured = [r["config"] for r in layer_rows if r.get("status") == "ok"]
+    """`count` plan rows measured ok by C++, round robin over kinds: rows with power first (the
+    layer stage measures power in its first part only, and the check compares power too), the
+    newest first within each."""
+    ok = [r for r in reversed(layer_rows) if r.get("status") == "ok"]
+    measured = [r["config"] for r in ok if r.get("power_w")]
+    measured += [r["config"] for r in ok if not r.get("power_w")]
     by_config = {r["config"]: r for r in plan_rows}
     by_kind = {}
-    for config in reversed(measured):  # the newest rows first
+    for config in measured:
         if config in by_config:
             by_kind.setdefault(by_config[config]["kind"], []).append(by_config[config])
     chosen = []
@@ -423,8 +472,12 @@ class Campaign:
                 "import torch; print('torch cuda', torch.version.cuda, torch.cuda.is_available())"
             )])[1])
             env_log.write("== ldd neuralpower\n" + capture(["ldd", self.np()[0]], self.env)[1])
-            code, text = capture(self.np("devices", "--counter-period"), self.env, timeout=30)
+            code, text = capture(self.np("devices", "--counter-period"), self.env,
+                                 timeout=FIRST_START_S)
             env_log.write(f"== neuralpower devices --counter-period (exit {code})\n{text}")
+            if code != 0:  # no counter period is no reason to give up the C++ programs
+                code, text = capture(self.np("devices"), self.env, timeout=30)
+                env_log.write(f"== neuralpower devices (exit {code})\n{text}")
         # The programs must start, and on the GPU see it: else PyTorch measures the plan.
         self.cpp_ok = code == 0 and (self.profile["backend"] != "cuda" or cuda_device_seen(text))
         period = counter_period_of(text)
@@ -480,8 +533,8 @@ class Campaign:
         if cap < self.profile["min_layers_s"]:
             return self.record("layers", "skipped", 0, f"only {cap:.0f} s left")
         # The budget stops the run after the configuration under way: room for the last one,
-        # the start (plan, counter period, idle power) and the exit before the cap.
-        budget = cap - 15 if self.profile["backend"] == "cuda" else cap - 8
+        # the start (plan, counter period, idle power) and the exit before the SIGINT.
+        budget = interrupt_at(cap) - (15 if self.profile["backend"] == "cuda" else 8)
         power_s = budget * self.profile["power_share"]
         command = self.np("profile", "layers", "--backend", self.profile["backend"], "--out",
                           layers, "--budget-seconds", f"{budget:.0f}", "--power-seconds",
@@ -514,42 +567,36 @@ class Campaign:
             return f.read()
 
     def stage_nets(self, stage, networks, out_name):
+        """One `profile nets` process for the stage's networks, resuming the committed file:
+        the program skips what is measured there and measures a failed entry again, and saves
+        after each network (a process per network would repeat the CUDA start, the idle power,
+        the counter period and the reference baseline, seconds each)."""
         out = os.path.join(self.out, out_name)
+        if os.path.exists(self.data(out_name)):
+            shutil.copy(self.data(out_name), out)
         if not self.cpp_ok:
-            if os.path.exists(self.data(out_name)):
-                shutil.copy(self.data(out_name), out)
             return self.record(stage, "skipped", 0, "no C++ programs")
-        done = nets_measured(self.data(out_name))
-        t0 = time.monotonic()
-        end = t0 + self.cap(stage)
-        written, statuses = [], []
-        for name, batches in networks:
-            todo = None if batches is None else [b for b in batches if (name, b) not in done]
-            if batches is None and any(n == name for n, _ in done):
-                continue
-            if todo == []:
-                continue
-            part = os.path.join(self.work, f"{stage}-{name}.json")
-            command = self.np("profile", "nets", name, "--backend", self.profile["backend"],
-                              "--out", part, *self.profile["nets_args"])
-            if todo:
-                command += ["--batch", ",".join(map(str, todo))]
-            if stage == "nets-modern":
-                command.append("--no-layer-power")
-            if self.window_periods:
-                command += ["--window-periods", str(self.window_periods)]
-            code, status, seconds = run_capped(command, end - time.monotonic(), self.log,
-                                               self.env)
-            statuses.append(status)
-            if os.path.exists(part):
-                written.append(part)
-            if status in ("timed out", "skipped"):
-                break
-        count = merge_nets(self.data(out_name), written, out)
-        status = "ok" if all(s == "ok" for s in statuses) else next(
-            s for s in statuses if s != "ok")
-        self.facts[stage] = f"{count} network-batch entries ({len(written)} networks this window)"
-        self.record(stage, status, time.monotonic() - t0, f"{count} entries")
+        done = nets_measured(out)
+        batch_lists = {tuple(b) if b else None for _, b in networks}
+        if len(batch_lists) != 1:
+            raise CampaignError(f"{stage}: the networks of one stage share their batch sizes")
+        batches = next(iter(batch_lists))
+        todo = nets_to_measure(networks, done)
+        if not todo:
+            return self.record(stage, "ok", 0, f"{len(done)} entries, all measured before")
+        command = self.np("profile", "nets", *todo, "--backend", self.profile["backend"],
+                          "--out", out, *self.profile["nets_args"])
+        if batches:
+            command += ["--batch", ",".join(map(str, batches))]
+        if stage == "nets-modern":
+            command.append("--no-layer-power")
+        if self.window_periods:
+            command += ["--window-periods", str(self.window_periods)]
+        code, status, seconds = run_capped(command, self.cap(stage), self.log, self.env)
+        measured = nets_measured(out)
+        self.facts[stage] = (f"{len(measured)} network-batch entries measured, "
+                             f"{len(measured - done)} this window")
+        self.record(stage, status, seconds, f"{len(measured)} entries")
 
     def stage_torch(self):
         torch_csv = os.path.join(self.out, "torch.csv")
@@ -561,7 +608,8 @@ class Campaign:
         with open(self.bundle["plan"], newline="") as f:
             header = next(csv.reader(f))
         if self.cpp_ok:
-            cap = self.cap("torch")
+            # The comparison runs inside the stage's cap.
+            cap = self.cap("torch") - self.profile["compare_s"]
             rows = cross_check_plan(plan_rows, read_rows(os.path.join(self.out, "layers.csv")),
                                     self.profile["torch_configs"])
             what = f"cross-check of {len(rows)} configurations"
@@ -575,12 +623,13 @@ class Campaign:
         write_rows(plan, header, rows)
         command = [sys.executable, os.path.join(REPO, "tools", "torch_profile.py"), "profile",
                    "--plan", plan, "--out", torch_csv, "--budget-seconds",
-                   f"{max(cap - 8, 1):.0f}", *self.profile["torch_args"]]
+                   f"{max(interrupt_at(cap) - 5, 1):.0f}", *self.profile["torch_args"]]
         code, status, seconds = run_capped(command, cap, self.log)
         layers = os.path.join(self.out, "layers.csv")
         if self.cpp_ok and os.path.exists(torch_csv) and os.path.exists(layers):
             c, text = capture([sys.executable, os.path.join(REPO, "tools", "torch_profile.py"),
-                               "compare", layers, torch_csv, "--markdown"])
+                               "compare", layers, torch_csv, "--markdown"],
+                              timeout=self.profile["compare_s"])
             self.log.write(text)
             self.compare_text = text
         self.record("torch", status, seconds, what)
@@ -712,6 +761,10 @@ def main(argv):
         if not out:
             raise CampaignError("no result folder: set $OUT or --out")
         os.makedirs(out, exist_ok=True)
+        archive = os.path.join(args.bundle, "bundle.tar.gz")
+        if not os.path.isfile(archive):  # nothing could run: say so before the window is spent
+            raise CampaignError(f"no bundle at {archive}: run 'tools/gpu_campaign.py pack' here "
+                                f"and carry {BUNDLE_DIR}")
         args.total = args.total or GPU_PROFILE["total_s"]
         print(Campaign(args, GPU_PROFILE, out).run(), end="")
         check_out_folder(out)

@@ -42,6 +42,9 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL_NAME = "torch_profile"
 INTERRUPTED_EXIT = 130
+# --budget-seconds counts from here: a caller's time cap covers torch's import (seconds on a
+# cold machine) and the idle power window too.
+PROCESS_START = time.monotonic()
 
 # The dataset columns this program writes besides the plan's own (kind, config, source and
 # features, copied verbatim); the header itself is the plan's, i.e. the C++ tool's.
@@ -705,7 +708,7 @@ def text_of(value):
 class NvmlMeter:
     """The GPU's NVML readings; energy_mj from nvmlDeviceGetTotalEnergyConsumption."""
 
-    update_period_ms = 100.0  # as the C++ meter assumes (Volta and newer)
+    update_period_ms = 100.0  # until measure_counter_period replaces it (command_profile)
 
     def __init__(self, torch, index):
         try:
@@ -755,6 +758,27 @@ class NvmlMeter:
                             "no PCI bus id or UUID); unset CUDA_VISIBLE_DEVICES and use --gpu")
         return nvml.nvmlDeviceGetHandleByIndex(index), f"NVML index {index}"
 
+    def read_energy(self):
+        """The counter alone: what a power window polls (the other readings cost NVML calls
+        between a step and its time stamp)."""
+        try:
+            return float(self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle))
+        except self.nvml.NVMLError as e:
+            raise ToolError(f"NVML energy counter: {e}") from None
+
+    def temperature(self, h):
+        """nvmlDeviceGetTemperatureV where the binding has it (nvmlDeviceGetTemperature is
+        deprecated), else the older call."""
+        nvml = self.nvml
+        getter = getattr(nvml, "nvmlDeviceGetTemperatureV", None)
+        if getter is not None:
+            try:
+                value = getter(h, nvml.NVML_TEMPERATURE_GPU)
+                return float(getattr(value, "temperature", value))
+            except (TypeError, AttributeError, ValueError):
+                pass  # a binding with another signature
+        return nvml.nvmlDeviceGetTemperature(h, nvml.NVML_TEMPERATURE_GPU)
+
     def read(self):
         nvml, h = self.nvml, self.handle
         r = {}
@@ -767,7 +791,7 @@ class NvmlMeter:
         optional("energy_mj", nvml.nvmlDeviceGetTotalEnergyConsumption)
         optional("sm_clock_mhz", nvml.nvmlDeviceGetClockInfo, nvml.NVML_CLOCK_SM)
         optional("mem_clock_mhz", nvml.nvmlDeviceGetClockInfo, nvml.NVML_CLOCK_MEM)
-        optional("temperature_c", nvml.nvmlDeviceGetTemperature, nvml.NVML_TEMPERATURE_GPU)
+        optional("temperature_c", self.temperature)
         optional("power_limit_w", nvml.nvmlDeviceGetEnforcedPowerLimit, scale=1e-3)
         for getter in self.reason_getters:
             try:
@@ -798,23 +822,56 @@ def energy_of(reading):
     return float(e)
 
 
+def energy_reader(meter):
+    """The meter's counter alone where it has one (NvmlMeter.read_energy), else from read()."""
+    read_energy = getattr(meter, "read_energy", None)
+    return read_energy if read_energy else lambda: energy_of(meter.read())
+
+
+def checked_energy(e):
+    return energy_of({"energy_mj": e})
+
+
+def measure_counter_period(meter, clock, changes=6, timeout_s=3.0, poll_s=5e-4):
+    """The energy counter's update period in ms: the median interval between `changes` + 1
+    successive changes, polled every poll_s (Volta and newer update every 100 ms or faster, so
+    this is not assumed). ToolError when the counter does not move."""
+    read = energy_reader(meter)
+    start = clock.now()
+    value = checked_energy(read())
+    times = []
+    while len(times) < changes + 1:
+        if clock.now() - start > timeout_s:
+            raise ToolError(f"the energy counter changed {len(times)} times in {timeout_s:g} s: "
+                            "its update period is unknown")
+        clock.sleep(poll_s)
+        e = checked_energy(read())
+        if e != value:
+            value = e
+            times.append(clock.now())
+    intervals = sorted(b - a for a, b in zip(times, times[1:]))
+    return 1e3 * intervals[len(intervals) // 2]
+
+
 def measure_energy_window(meter, step, min_seconds, clock, stop):
     """One window aligned to counter changes; `step(seconds)` keeps the device busy (or sleeps)
-    about that long and returns the iterations it ran. src/profile/measurement.cpp's rules."""
+    about that long and returns the iterations it ran. src/profile/measurement.cpp's rules.
+    Inside the window only the energy counter is polled; the other readings are taken once, at
+    its end."""
     period_s = max(meter.update_period_ms, 0.1) / 1e3
     step_s = max(period_s / 20.0, 5e-4)
     timeout_s = 20 * period_s + 1.0
-    state = {"reading": meter.read(), "read_time": clock.now(), "longest": 0.0, "iterations": 0}
-    state["value"] = energy_of(state["reading"])
+    read = energy_reader(meter)
+    state = {"read_time": clock.now(), "longest": 0.0, "iterations": 0}
+    state["value"] = checked_energy(read())
 
     def advance():
         stop.check()
         before = clock.now()
         ran = step(step_s)
-        state["reading"] = meter.read()
+        e = checked_energy(read())
         now = clock.now()
         state["longest"] = max(state["longest"], now - before)
-        e = energy_of(state["reading"])
         previous_time = state["read_time"]
         state["read_time"] = now
         state["iterations"] += ran
@@ -850,7 +907,7 @@ def measure_energy_window(meter, step, min_seconds, clock, stop):
     w.energy_mj = end[1] - start[1]
     w.power_w = w.energy_mj / 1e3 / w.window_s
     w.iterations = state["iterations"]
-    w.last = state["reading"]
+    w.last = meter.read()
     powers = []
     sub_window = max(w.window_s / 10.0, period_s)
     first = 0
@@ -1323,6 +1380,12 @@ def command_profile(args):
         platform["driver"] = meter.driver or platform["driver"]
         if todo:
             try:
+                meter.update_period_ms = measure_counter_period(meter, SteadyClock())
+                sys.stderr.write(f"energy counter (nvml): updates every "
+                                 f"{short(meter.update_period_ms)} ms (measured)\n")
+            except ToolError as e:
+                sys.stderr.write(f"{e}; taking {short(meter.update_period_ms)} ms\n")
+            try:
                 idle = measure_idle_power(meter, args.power_window, SteadyClock(), stop)
                 idle_power_w = idle.power_w
                 sys.stderr.write(f"idle power: {short(idle.power_w)} W over "
@@ -1342,7 +1405,7 @@ def command_profile(args):
             sys.stderr.write(f"interrupted: {remaining} configurations not measured; the same "
                              "command resumes\n")
             return INTERRUPTED_EXIT
-        if args.budget_seconds and time.monotonic() - started >= args.budget_seconds:
+        if args.budget_seconds and time.monotonic() - PROCESS_START >= args.budget_seconds:
             sys.stderr.write(f"time budget of {args.budget_seconds:g} s reached: {remaining} "
                              "configurations not measured; the same command resumes\n")
             break
@@ -1541,7 +1604,8 @@ def make_parser():
     profile.add_argument("--min-trial-ms", type=non_negative(float), default=10.0,
                          help="iterations per trial chosen so that a trial lasts this long")
     profile.add_argument("--budget-seconds", type=non_negative(float), default=0.0,
-                         help="stop cleanly once this much time has passed (resumable)")
+                         help="stop cleanly once this much time has passed since the program "
+                         "started (resumable)")
     shapes = commands.add_parser("shapes", help="torch's output shape of each plan row (JSON "
                                  "lines), checked against the IR")
     add_plan_options(shapes)

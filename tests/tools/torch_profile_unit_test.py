@@ -233,6 +233,37 @@ class PowerWindow(unittest.TestCase):
             tp.measure_power_window(Meter(), Failing(), 1, 1.0, tp.SteadyClock(), NeverStop())
         self.assertIn("device lost", str(caught.exception))
 
+    def test_inside_a_window_only_the_energy_counter_is_polled(self):
+        clock = SimClock()
+
+        class CountingMeter(SimMeter):
+            energy_reads = 0
+
+            def read_energy(self):
+                self.energy_reads += 1
+                return self.energy_mj(
+                    math.floor(self.clock.now() / self.period + 1e-9) * self.period)
+        meter = CountingMeter(clock, lambda t: 120.0)
+        w = tp.measure_energy_window(meter, lambda s: clock.sleep(s) or 1, 1.0, clock,
+                                     NeverStop())
+        self.assertAlmostEqual(w.power_w, 120.0, delta=1.2)
+        self.assertGreater(meter.energy_reads, 100)  # every 5 ms step
+        self.assertEqual(meter.reads, 1)  # the other readings once, at the end
+        self.assertEqual(w.last["sm_clock_mhz"], 1980)
+
+    def test_the_counter_period_is_measured_not_assumed(self):
+        for period in (0.02, 0.1):
+            clock = SimClock()
+            clock.t = 0.0071
+            meter = SimMeter(clock, lambda t: 80.0, period=period)
+            self.assertAlmostEqual(tp.measure_counter_period(meter, clock), period * 1e3,
+                                   delta=1.0)
+        clock = SimClock()
+        with self.assertRaises(tp.ToolError) as caught:
+            tp.measure_counter_period(SimMeter(clock, lambda t: 0.0), clock)
+        self.assertIn("update period is unknown", str(caught.exception))
+        self.assertLess(clock.t, 3.1)
+
     def test_clock_event_reasons_are_named_like_the_cpp_meter(self):
         self.assertEqual(tp.decode_clock_event_reasons(0), "none")
         self.assertEqual(tp.decode_clock_event_reasons(0x4 | 0x1), "gpu_idle,sw_power_cap")
@@ -347,6 +378,21 @@ class NvmlMeter(unittest.TestCase):
                          (1980, 2619, 41))
         self.assertEqual(r["power_limit_w"], 700.0)
         self.assertEqual(r["throttle_reasons"], "sw_power_cap")  # from the older call
+        self.assertEqual(meter.read_energy(), 1075)  # the counter alone
+
+    def test_the_newer_temperature_call_is_preferred(self):
+        class Newer(FakePynvml):
+            def nvmlDeviceGetTemperatureV(self, handle, sensor):
+                return 43
+
+            def nvmlDeviceGetTemperature(self, handle, sensor):
+                raise AssertionError("the deprecated call was used")
+        sys.modules["pynvml"] = Newer()
+        try:
+            meter = tp.NvmlMeter(FakeTorch, 0)
+        finally:
+            del sys.modules["pynvml"]
+        self.assertEqual(meter.read()["temperature_c"], 43)
 
 
 if __name__ == "__main__":
