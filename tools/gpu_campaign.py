@@ -3,13 +3,15 @@
 
     tools/gpu_campaign.py pack [--build build]          # here: the bundle to carry
     python3 tools/gpu_campaign.py run                    # there, carrying build-gpu-bundle
+    python3 tools/gpu_campaign.py run --dtype bf16       # bf16, fp16, or fp32 --tf32
     tools/gpu_campaign.py run --dry-run                  # here: the same, cpu backend, 2 windows
 
 `run` executes the stages env, smoke, spread, layers, nets-paper, nets-modern, torch and
 summary under one deadline (--total, 540 s). Each stage has a time cap, and the layer plan
 gets what the stages before it left minus what the stages after it reserve, so a stage that
 hangs or fails never starves the later ones. The layer plan resumes from the dataset committed
-under --data (data/gpu-h200/layers.csv), networks already measured there are skipped, and the
+under --data (data/gpu-h200/layers.csv for strict fp32, data/gpu-h200-PRECISION/ for tf32,
+bf16 and fp16), networks already measured there are skipped, and the
 results come back as at most 8 files in $OUT:
 
     summary.txt  env.txt  log.txt  spread.csv  layers.csv  nets-paper.json  nets-modern.json
@@ -206,16 +208,18 @@ def pack(build_dir, bundle_dir, log=sys.stdout, require_cuda=True):
                     libraries[m.group(1)] = m.group(2)
         for name, path in sorted(libraries.items()):
             shutil.copy(os.path.realpath(path), os.path.join(stage, "lib", name))
-        # The plan, for the PyTorch fallback and the cross-check: features have one definition.
-        plan = os.path.join(stage, "plan.csv")
-        code, text = capture([programs[0], "profile", "layers", "--backend", "cuda",
-                              "--plan-out", plan], timeout=120)
-        if code != 0:
-            # A build without CUDA: the plan of the cpu backend's defaults.
-            code, text = capture([programs[0], "profile", "layers", "--backend", "cpu",
-                                  "--plan-out", plan], timeout=120)
-        if code != 0:
-            raise CampaignError(f"the plan could not be written: {text.strip()}")
+        # The plan of each data type, for the PyTorch fallback and the cross-check: features
+        # have one definition.
+        for dtype in PLAN_DTYPES:
+            plan = os.path.join(stage, plan_name(dtype))
+            code, text = capture([programs[0], "profile", "layers", "--backend", "cuda",
+                                  "--dtype", dtype, "--plan-out", plan], timeout=120)
+            if code != 0:
+                # A build without CUDA: the plan of the cpu backend's defaults.
+                code, text = capture([programs[0], "profile", "layers", "--backend", "cpu",
+                                      "--dtype", dtype, "--plan-out", plan], timeout=120)
+            if code != 0:
+                raise CampaignError(f"the {dtype} plan could not be written: {text.strip()}")
         commit = capture(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])[1].strip()
         needs = symbol_versions([os.path.join(stage, d, n) for d in ("bin", "lib")
                                  for n in os.listdir(os.path.join(stage, d))])
@@ -243,6 +247,33 @@ def pack(build_dir, bundle_dir, log=sys.stdout, require_cuda=True):
 # What `run` needs from the bundle, and the device tool's limit on what travels with a command:
 # the working tree (tracked and untracked files git does not ignore) and the carried bundle.
 BUNDLE_MEMBERS = ["./bin/neuralpower", "./bin/np_test_gpu", "./plan.csv", "./MANIFEST"]
+# TF32 runs the fp32 plan with --tf32.
+PLAN_DTYPES = ["fp32", "bf16", "fp16"]
+
+
+def plan_name(dtype):
+    return "plan.csv" if dtype == "fp32" else f"plan-{dtype}.csv"
+
+
+def precision_of(dtype, tf32):
+    """The name of a campaign's precision: fp32 (strict), tf32, bf16 or fp16."""
+    if tf32 and dtype != "fp32":
+        raise CampaignError(f"--tf32 is fp32's tensor-core math; with --dtype {dtype} it means "
+                            "nothing")
+    return "tf32" if tf32 else dtype
+
+
+def precision_args(dtype, tf32):
+    """The flags every measuring program of the campaign gets for its precision."""
+    return ["--dtype", dtype] + (["--tf32"] if tf32 else [])
+
+
+def default_data_dir(dtype, tf32):
+    """Where a precision's committed data lives: data/gpu-h200 for strict fp32 (the first
+    campaign's folder), data/gpu-h200-PRECISION for the others."""
+    precision = precision_of(dtype, tf32)
+    return os.path.join(REPO, "data", "gpu-h200" if precision == "fp32" else
+                        f"gpu-h200-{precision}")
 MAX_CARRY_MIB = 64
 
 
@@ -295,7 +326,9 @@ def unpack(archive, into):
     with open(os.path.join(into, "MANIFEST")) as f:
         manifest = f.read()
     return {"bin": os.path.join(into, "bin"), "lib": os.path.join(into, "lib"),
-            "plan": os.path.join(into, "plan.csv"), "manifest": manifest}
+            "plan": os.path.join(into, "plan.csv"), "manifest": manifest,
+            "plans": {d: os.path.join(into, plan_name(d)) for d in PLAN_DTYPES
+                      if os.path.exists(os.path.join(into, plan_name(d)))}}
 
 
 def library_dirs():
@@ -421,6 +454,10 @@ class Campaign:
         self.log = open(os.path.join(out, "log.txt"), "a")
         self.cpp_ok = False
         self.window_periods = None
+        self.dtype = getattr(args, "dtype", None) or "fp32"
+        self.tf32 = bool(getattr(args, "tf32", False))
+        self.precision = precision_of(self.dtype, self.tf32)
+        self.precision_args = precision_args(self.dtype, self.tf32)
 
     def left(self):
         return self.deadline - time.monotonic()
@@ -509,7 +546,8 @@ class Campaign:
         before = self.log.tell()
         code, status, seconds = run_capped(self.np(
             "profile", "spread", "--backend", self.profile["backend"], "--out", spread_csv,
-            *self.profile["spread_args"]), self.cap("spread"), self.log, self.env)
+            *self.precision_args, *self.profile["spread_args"]), self.cap("spread"), self.log,
+            self.env)
         self.log.flush()
         with open(self.log.name) as f:
             f.seek(before)
@@ -538,7 +576,7 @@ class Campaign:
         power_s = budget * self.profile["power_share"]
         command = self.np("profile", "layers", "--backend", self.profile["backend"], "--out",
                           layers, "--budget-seconds", f"{budget:.0f}", "--power-seconds",
-                          f"{power_s:.0f}", *self.profile["plan_args"],
+                          f"{power_s:.0f}", *self.precision_args, *self.profile["plan_args"],
                           *self.profile["layer_args"])
         if self.window_periods:
             command += ["--window-periods", str(self.window_periods)]
@@ -585,7 +623,7 @@ class Campaign:
         if not todo:
             return self.record(stage, "ok", 0, f"{len(done)} entries, all measured before")
         command = self.np("profile", "nets", *todo, "--backend", self.profile["backend"],
-                          "--out", out, *self.profile["nets_args"])
+                          "--out", out, *self.precision_args, *self.profile["nets_args"])
         if batches:
             command += ["--batch", ",".join(map(str, batches))]
         if stage == "nets-modern":
@@ -602,10 +640,11 @@ class Campaign:
         torch_csv = os.path.join(self.out, "torch.csv")
         if os.path.exists(self.data("torch.csv")):
             shutil.copy(self.data("torch.csv"), torch_csv)
-        plan_rows = read_rows(self.bundle["plan"]) if self.bundle else []
+        plan_path = self.bundle.get("plans", {}).get(self.dtype) if self.bundle else None
+        plan_rows = read_rows(plan_path)
         if not plan_rows:
-            return self.record("torch", "skipped", 0, "no plan")
-        with open(self.bundle["plan"], newline="") as f:
+            return self.record("torch", "skipped", 0, f"no {self.dtype} plan in the bundle")
+        with open(plan_path, newline="") as f:
             header = next(csv.reader(f))
         if self.cpp_ok:
             # The comparison runs inside the stage's cap.
@@ -623,7 +662,8 @@ class Campaign:
         write_rows(plan, header, rows)
         command = [sys.executable, os.path.join(REPO, "tools", "torch_profile.py"), "profile",
                    "--plan", plan, "--out", torch_csv, "--budget-seconds",
-                   f"{max(interrupt_at(cap) - 5, 1):.0f}", *self.profile["torch_args"]]
+                   f"{max(interrupt_at(cap) - 5, 1):.0f}", *self.precision_args,
+                   *self.profile["torch_args"]]
         code, status, seconds = run_capped(command, cap, self.log)
         layers = os.path.join(self.out, "layers.csv")
         if self.cpp_ok and os.path.exists(torch_csv) and os.path.exists(layers):
@@ -635,7 +675,7 @@ class Campaign:
         self.record("torch", status, seconds, what)
 
     def summary(self):
-        lines = [f"== GPU campaign ({self.profile['backend']} backend"
+        lines = [f"== GPU campaign ({self.profile['backend']} backend, {self.precision}"
                  f"{', dry run' if self.args.dry_run else ''}): "
                  f"{time.monotonic() - self.start:.0f} s of {self.args.total} s"]
         lines.append(f"{'stage':<12} {'status':<10} {'seconds':>8}  note")
@@ -744,14 +784,23 @@ def main(argv):
     r = commands.add_parser("run", help="the campaign (on the GPU machine), or --dry-run here")
     r.add_argument("--dry-run", action="store_true",
                    help="two windows with the cpu backend, the second resuming the first")
-    r.add_argument("--data", default=os.path.join(REPO, "data", "gpu-h200"),
-                   help="the committed dataset to resume from")
+    r.add_argument("--dtype", choices=PLAN_DTYPES, default="fp32",
+                   help="data type of every measurement (default fp32)")
+    r.add_argument("--tf32", action="store_true",
+                   help="fp32 with TF32 tensor-core math for conv and fc")
+    r.add_argument("--data", default=None,
+                   help="the committed dataset to resume from (default data/gpu-h200 for strict "
+                        "fp32, data/gpu-h200-PRECISION for tf32, bf16, fp16)")
     r.add_argument("--bundle", default=os.path.join(REPO, BUNDLE_DIR))
     r.add_argument("--build", default=os.path.join(REPO, "build"), help="dry run: programs")
     r.add_argument("--out", default=None, help="result folder (default $OUT)")
     r.add_argument("--total", type=float, default=None, help="seconds for the whole command")
     args = parser.parse_args(argv)
     try:
+        if args.command == "run":
+            if args.dry_run and (args.dtype != "fp32" or args.tf32):
+                raise CampaignError("the dry run measures fp32 on the cpu backend")
+            args.data = args.data or default_data_dir(args.dtype, args.tf32)
         if args.command == "pack":
             pack(args.build, args.bundle)
             return 0

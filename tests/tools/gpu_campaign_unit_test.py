@@ -191,6 +191,26 @@ class Bundle(unittest.TestCase):
             self.assertEqual(code, 1)
 
 
+class Precision(unittest.TestCase):
+    def test_each_precision_has_its_flags_and_its_data_folder(self):
+        self.assertEqual(gc.precision_args("fp32", False), ["--dtype", "fp32"])
+        self.assertEqual(gc.precision_args("fp32", True), ["--dtype", "fp32", "--tf32"])
+        self.assertEqual(gc.precision_args("bf16", False), ["--dtype", "bf16"])
+        self.assertTrue(gc.default_data_dir("fp32", False).endswith(os.path.join("data",
+                                                                                 "gpu-h200")))
+        self.assertTrue(gc.default_data_dir("fp32", True).endswith("gpu-h200-tf32"))
+        self.assertTrue(gc.default_data_dir("fp16", False).endswith("gpu-h200-fp16"))
+        with self.assertRaisesRegex(gc.CampaignError, "--tf32 is fp32's"):
+            gc.precision_of("bf16", True)
+        self.assertEqual([gc.plan_name(d) for d in gc.PLAN_DTYPES],
+                         ["plan.csv", "plan-bf16.csv", "plan-fp16.csv"])
+
+    def test_tf32_with_bf16_and_a_precision_dry_run_are_refused(self):
+        self.assertEqual(gc.main(["run", "--dtype", "bf16", "--tf32", "--out", "/nonexistent"]),
+                         1)
+        self.assertEqual(gc.main(["run", "--dry-run", "--dtype", "fp16"]), 1)
+
+
 class OutFolder(unittest.TestCase):
     def test_at_most_eight_known_files(self):
         self.assertLessEqual(len(gc.OUT_FILES), gc.MAX_OUT_FILES)
