@@ -16,8 +16,9 @@ const std::string kDynamic = std::string(NP_SOURCE_DIR) + "/tests/bad_input/file
 
 TEST(ProfileNetsCli, MeasuresAnOnnxFileWithDynamicDimsGivenItsInputShape) {
   test::TempPath out("dynamic-nets.json");
-  const std::string common = "profile nets " + kDynamic + " --backend cpu --out " + out.str() +
-                             " --trials 2 --warmup 0 --min-trial-ms 1 --no-layer-power --no-reference";
+  const std::string common =
+      "profile nets " + kDynamic + " --backend cpu --out " + out.str() +
+      " --trials 2 --warmup 0 --min-trial-ms 1 --no-layer-power --no-reference";
   const auto refused = test::run_cli(common);
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   EXPECT_NE(refused.out.find("--input-shape image="), std::string::npos) << refused.out;
