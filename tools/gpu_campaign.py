@@ -75,8 +75,9 @@ GPU_PROFILE = {
     "layer_args": [],
     "plan_args": [],
     "spread_args": ["--repeats", "10", "--periods", "2,4,10"],
-    "paper_networks": [(n, None) for n in PAPER_TEST_NETWORKS],
-    "modern_networks": [(n, MODERN_BATCHES) for n in MODERN_NETWORKS],
+    "paper_networks": PAPER_TEST_NETWORKS,  # at each one's own batch (the paper's)
+    "modern_networks": MODERN_NETWORKS,
+    "modern_batches": MODERN_BATCHES,
     "nets_args": [],
     "smoke": ["--gtest_filter=-AllKinds/*:Zoo/*"],
     "torch_configs": 100,
@@ -96,8 +97,9 @@ DRY_PROFILE = {
     "layer_args": ["--trials", "3", "--warmup", "1", "--min-trial-ms", "1", "--no-reference"],
     "plan_args": ["--plan", "random", "--random", "300", "--max-gflops", "0.05"],
     "spread_args": ["--repeats", "2", "--periods", "1,2"],
-    "paper_networks": [("lenet", None)],
-    "modern_networks": [("squeezenet1_1", [1])],
+    "paper_networks": ["lenet"],
+    "modern_networks": ["squeezenet1_1"],
+    "modern_batches": [1],
     "nets_args": ["--trials", "2", "--warmup", "1", "--min-trial-ms", "1", "--no-reference"],
     "smoke": ["--gtest_filter=CudaSmoke.*:CudaChecks.*"],
     "torch_configs": 8,
@@ -247,33 +249,6 @@ def pack(build_dir, bundle_dir, log=sys.stdout, require_cuda=True):
 # What `run` needs from the bundle, and the device tool's limit on what travels with a command:
 # the working tree (tracked and untracked files git does not ignore) and the carried bundle.
 BUNDLE_MEMBERS = ["./bin/neuralpower", "./bin/np_test_gpu", "./plan.csv", "./MANIFEST"]
-# TF32 runs the fp32 plan with --tf32.
-PLAN_DTYPES = ["fp32", "bf16", "fp16"]
-
-
-def plan_name(dtype):
-    return "plan.csv" if dtype == "fp32" else f"plan-{dtype}.csv"
-
-
-def precision_of(dtype, tf32):
-    """The name of a campaign's precision: fp32 (strict), tf32, bf16 or fp16."""
-    if tf32 and dtype != "fp32":
-        raise CampaignError(f"--tf32 is fp32's tensor-core math; with --dtype {dtype} it means "
-                            "nothing")
-    return "tf32" if tf32 else dtype
-
-
-def precision_args(dtype, tf32):
-    """The flags every measuring program of the campaign gets for its precision."""
-    return ["--dtype", dtype] + (["--tf32"] if tf32 else [])
-
-
-def default_data_dir(dtype, tf32):
-    """Where a precision's committed data lives: data/gpu-h200 for strict fp32 (the first
-    campaign's folder), data/gpu-h200-PRECISION for the others."""
-    precision = precision_of(dtype, tf32)
-    return os.path.join(REPO, "data", "gpu-h200" if precision == "fp32" else
-                        f"gpu-h200-{precision}")
 MAX_CARRY_MIB = 64
 
 
@@ -303,6 +278,40 @@ def check_bundle(archive, tree_mib=None):
                             f"are over the {MAX_CARRY_MIB} MiB the device tool carries")
 
 
+# TF32 runs the fp32 plan with --tf32.
+PLAN_DTYPES = ["fp32", "bf16", "fp16"]
+
+
+def plan_name(dtype):
+    return "plan.csv" if dtype == "fp32" else f"plan-{dtype}.csv"
+
+
+def precision_of(dtype, tf32):
+    """The name of a campaign's precision: fp32 (strict), tf32, bf16 or fp16."""
+    if tf32 and dtype != "fp32":
+        raise CampaignError(f"--tf32 is fp32's tensor-core math; with --dtype {dtype} it means "
+                            "nothing")
+    return "tf32" if tf32 else dtype
+
+
+def precision_args(dtype, tf32):
+    """The flags every measuring program of the campaign gets for its precision."""
+    return ["--dtype", dtype] + (["--tf32"] if tf32 else [])
+
+
+def default_data_dir(dtype, tf32):
+    """Where a precision's committed data lives: data/gpu-h200 for strict fp32 (the first
+    campaign's folder), data/gpu-h200-PRECISION for the others."""
+    precision = precision_of(dtype, tf32)
+    return os.path.join(REPO, "data", "gpu-h200" if precision == "fp32" else
+                        f"gpu-h200-{precision}")
+
+
+def no_bundle(archive):
+    return (f"no bundle at {archive}: run 'tools/gpu_campaign.py pack' here and carry "
+            f"{BUNDLE_DIR}")
+
+
 def symbol_versions(files):
     """The newest GLIBC and GLIBCXX symbol versions the files need (of the system's)."""
     newest = {}
@@ -326,8 +335,7 @@ def unpack(archive, into):
     with open(os.path.join(into, "MANIFEST")) as f:
         manifest = f.read()
     return {"bin": os.path.join(into, "bin"), "lib": os.path.join(into, "lib"),
-            "plan": os.path.join(into, "plan.csv"), "manifest": manifest,
-            "plans": {d: os.path.join(into, plan_name(d)) for d in PLAN_DTYPES
+            "manifest": manifest, "plans": {d: os.path.join(into, plan_name(d)) for d in PLAN_DTYPES
                       if os.path.exists(os.path.join(into, plan_name(d)))}}
 
 
@@ -403,10 +411,10 @@ def nets_measured(path):
             if n.get("status") == "ok"}
 
 
-def nets_to_measure(networks, done):
-    """The names of `networks` ((name, batches or None: the network's own)) with a batch not
-    in `done`; a network without batches counts as measured at any batch."""
-    return [name for name, batches in networks
+def nets_to_measure(names, batches, done):
+    """The networks with a batch of `batches` not in `done`; with batches None (each network's
+    own), a network measured at any batch counts as done."""
+    return [name for name in names
             if (not any(n == name for n, _ in done) if batches is None
                 else any((name, b) not in done for b in batches))]
 
@@ -482,8 +490,7 @@ class Campaign:
         archive = os.path.join(self.args.bundle, "bundle.tar.gz")
         with open(os.path.join(self.out, "env.txt"), "w") as env_log:
             if not os.path.exists(archive):
-                env_log.write(f"no bundle at {archive}: run 'tools/gpu_campaign.py pack' here "
-                              f"and carry {BUNDLE_DIR}\n")
+                env_log.write(no_bundle(archive) + "\n")
                 self.bundle = None
                 self.record("env", "failed", time.monotonic() - t0, "no bundle")
                 return
@@ -604,7 +611,7 @@ class Campaign:
             f.seek(max(0, os.path.getsize(self.log.name) - chars))
             return f.read()
 
-    def stage_nets(self, stage, networks, out_name):
+    def stage_nets(self, stage, names, batches, out_name):
         """One `profile nets` process for the stage's networks, resuming the committed file:
         the program skips what is measured there and measures a failed entry again, and saves
         after each network (a process per network would repeat the CUDA start, the idle power,
@@ -615,11 +622,7 @@ class Campaign:
         if not self.cpp_ok:
             return self.record(stage, "skipped", 0, "no C++ programs")
         done = nets_measured(out)
-        batch_lists = {tuple(b) if b else None for _, b in networks}
-        if len(batch_lists) != 1:
-            raise CampaignError(f"{stage}: the networks of one stage share their batch sizes")
-        batches = next(iter(batch_lists))
-        todo = nets_to_measure(networks, done)
+        todo = nets_to_measure(names, batches, done)
         if not todo:
             return self.record(stage, "ok", 0, f"{len(done)} entries, all measured before")
         command = self.np("profile", "nets", *todo, "--backend", self.profile["backend"],
@@ -711,10 +714,11 @@ class Campaign:
                     elif stage == "layers":
                         self.stage_layers()
                     elif stage == "nets-paper":
-                        self.stage_nets(stage, self.profile["paper_networks"], "nets-paper.json")
+                        self.stage_nets(stage, self.profile["paper_networks"], None,
+                                        "nets-paper.json")
                     elif stage == "nets-modern":
                         self.stage_nets(stage, self.profile["modern_networks"],
-                                        "nets-modern.json")
+                                        self.profile["modern_batches"], "nets-modern.json")
                     elif stage == "torch":
                         self.stage_torch()
                 except Exception as e:  # one stage's bug must not cost the later stages
@@ -812,8 +816,7 @@ def main(argv):
         os.makedirs(out, exist_ok=True)
         archive = os.path.join(args.bundle, "bundle.tar.gz")
         if not os.path.isfile(archive):  # nothing could run: say so before the window is spent
-            raise CampaignError(f"no bundle at {archive}: run 'tools/gpu_campaign.py pack' here "
-                                f"and carry {BUNDLE_DIR}")
+            raise CampaignError(no_bundle(archive))
         args.total = args.total or GPU_PROFILE["total_s"]
         print(Campaign(args, GPU_PROFILE, out).run(), end="")
         check_out_folder(out)

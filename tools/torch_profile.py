@@ -814,7 +814,10 @@ class PowerWindow:
 
 
 def energy_of(reading):
-    e = reading.get("energy_mj")
+    return checked_energy(reading.get("energy_mj"))
+
+
+def checked_energy(e):
     if e is None:
         raise ToolError("the power meter gave no energy reading")
     if not math.isfinite(e):
@@ -826,10 +829,6 @@ def energy_reader(meter):
     """The meter's counter alone where it has one (NvmlMeter.read_energy), else from read()."""
     read_energy = getattr(meter, "read_energy", None)
     return read_energy if read_energy else lambda: energy_of(meter.read())
-
-
-def checked_energy(e):
-    return energy_of({"energy_mj": e})
 
 
 def measure_counter_period(meter, clock, changes=6, timeout_s=3.0, poll_s=5e-4):

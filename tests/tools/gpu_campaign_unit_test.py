@@ -135,12 +135,11 @@ class Resume(unittest.TestCase):
                               ("vgg-16", 64, "ok")])
             done = gc.nets_measured(path)
             self.assertEqual(done, {("resnet50", 1), ("vgg-16", 64)})
-            self.assertEqual(gc.nets_to_measure([("resnet50", [1, 32]), ("swin_t", [1])], done),
+            self.assertEqual(gc.nets_to_measure(["resnet50", "swin_t"], [1, 32], done),
                              ["resnet50", "swin_t"])  # a failed batch is measured again
-            self.assertEqual(gc.nets_to_measure([("resnet50", [1])], done), [])
+            self.assertEqual(gc.nets_to_measure(["resnet50"], [1], done), [])
             # The paper's networks at their own batch: measured once at any batch.
-            self.assertEqual(gc.nets_to_measure([("vgg-16", None), ("nin", None)], done),
-                             ["nin"])
+            self.assertEqual(gc.nets_to_measure(["vgg-16", "nin"], None, done), ["nin"])
             self.assertEqual(gc.nets_measured(os.path.join(d, "none.json")), set())
 
     def test_cross_check_takes_every_kind_power_rows_then_newest_first(self):

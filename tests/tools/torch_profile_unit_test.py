@@ -157,10 +157,13 @@ class SimMeter:
         steps = 1000
         return 1e3 * sum(self.watts(t * (i + 0.5) / steps) for i in range(steps)) * t / steps
 
+    def shown_energy_mj(self):
+        """What the counter shows now: the energy up to its last update."""
+        return self.energy_mj(math.floor(self.clock.now() / self.period + 1e-9) * self.period)
+
     def read(self):
         self.reads += 1
-        update = math.floor(self.clock.now() / self.period + 1e-9) * self.period
-        return {"energy_mj": self.energy_mj(update), "sm_clock_mhz": 1980, "temperature_c": 40}
+        return {"energy_mj": self.shown_energy_mj(), "sm_clock_mhz": 1980, "temperature_c": 40}
 
 
 class PowerWindow(unittest.TestCase):
@@ -241,8 +244,7 @@ class PowerWindow(unittest.TestCase):
 
             def read_energy(self):
                 self.energy_reads += 1
-                return self.energy_mj(
-                    math.floor(self.clock.now() / self.period + 1e-9) * self.period)
+                return self.shown_energy_mj()
         meter = CountingMeter(clock, lambda t: 120.0)
         w = tp.measure_energy_window(meter, lambda s: clock.sleep(s) or 1, 1.0, clock,
                                      NeverStop())
