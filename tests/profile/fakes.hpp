@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -62,6 +63,7 @@ class SimDevice {
   double counter_mj() const { return 1e3 * energy_at(last_update() - lag_s_); }
   double period_s() const { return period_s_; }
   double phase_s() const { return phase_s_; }
+  double now_s() const { return clock_.now_; }
   double idle_w() const { return idle_w_; }
 
  private:
@@ -169,21 +171,40 @@ class SimMeter final : public PowerMeter {
   bool available() const override { return true; }
   std::string status() const override { return "simulated"; }
   MeterReadings read() override {
+    ++full_reads;
     MeterReadings r;
-    r.energy_mj = frozen ? frozen_value : device_.counter_mj() + offset_mj;
+    r.energy_mj = energy();
     r.temperature_c = 50;
     r.throttle_reasons = "none";
+    r.sm_clock_mhz = sm_clock_mhz_at_s0 - sm_clock_mhz_drop_per_s * device_.now_s();
+    for (const auto& [reason, share] : clock_event_share) {
+      r.clock_event_ns[reason] = share * device_.now_s() * 1e9;
+    }
     return r;
   }
+  std::optional<double> read_energy_mj() override {
+    ++energy_reads;
+    return energy();
+  }
+  std::optional<ClockRange> take_sm_clock_range() override { return sampled_sm_clock; }
   double update_period_ms() const override {
     return nominal_period_ms > 0 ? nominal_period_ms : device_.period_s() * 1e3;
   }
+  int full_reads = 0;    // read(): the counter and the device's state
+  int energy_reads = 0;  // read_energy_mj(): the counter alone
+  double sm_clock_mhz_at_s0 = 1980;
+  double sm_clock_mhz_drop_per_s = 0;
+  std::optional<ClockRange> sampled_sm_clock;  // what the device's own clock samples say
+  // Cumulative clock-event counters that grow by this share of the elapsed time per reason
+  // (a share above 1 is no such counter: it grows faster than time).
+  std::map<std::string, double> clock_event_share;
   bool frozen = false;
   double nominal_period_ms = 0;  // > 0: what the meter claims, not what the counter does
   double frozen_value = 0;
   double offset_mj = 0;
 
  private:
+  double energy() const { return frozen ? frozen_value : device_.counter_mj() + offset_mj; }
   const SimDevice& device_;
 };
 

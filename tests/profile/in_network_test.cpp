@@ -13,6 +13,7 @@
 #include "neuralpower/features.hpp"
 #include "neuralpower/load.hpp"
 #include "neuralpower/profile_nets.hpp"
+#include "neuralpower/profile_report.hpp"
 #include "neuralpower/train.hpp"
 
 namespace np {
@@ -146,6 +147,41 @@ TEST(InNetworkRows, AResumedRunMeasuresAFailedNetworkAgainInItsPlace) {
   const NetsFile again = read_nets_file(nets_path.str());
   ASSERT_EQ(again.networks.size(), 2u);
   for (const auto& n : again.networks) EXPECT_FALSE(n.failed) << n.network;
+}
+
+// A sticky CUDA error while the second network runs: the first network's entry is kept, the
+// second and third are not written (nothing was measured for them), the run stops with the
+// line saying why, and a new process resumes at the second.
+TEST(InNetworkRows, ALostDeviceKeepsWhatWasMeasuredAndWritesNothingForTheRest) {
+  TempPath nets_path("lost_nets.json");
+  FakeBackend backend;
+  auto meter = make_null_power_meter("none");
+  const ProfileNetsOptions options = quick_options();
+  backend.on_prepare_network = [&] {
+    if (backend.prepared_networks == 2) throw DeviceLost("cudaErrorIllegalAddress: fake");
+  };
+  const auto nets = networks({"lenet", "squeezenet1_1", "alexnet"}, 1);
+  NetsFile file = new_nets_file(backend, *meter, options, false);
+  const ProfileNetsResult r =
+      profile_networks(backend, *meter, nets, file, nets_path.str(), options);
+  EXPECT_NE(r.device_lost.find("cudaErrorIllegalAddress"), std::string::npos) << r.device_lost;
+  EXPECT_EQ(r.written, 1u);
+  EXPECT_EQ(r.failed, 0);
+  const NetsFile kept = read_nets_file(nets_path.str());
+  ASSERT_EQ(kept.networks.size(), 1u);
+  EXPECT_EQ(kept.networks[0].network, "lenet");
+  EXPECT_FALSE(kept.networks[0].failed);
+  const std::string summary = profile_nets_summary(r, nets.size(), nets_path.str());
+  EXPECT_EQ(summary.rfind("device lost: cudaErrorIllegalAddress: fake\n", 0), 0u) << summary;
+  EXPECT_NE(summary.find("stopped: 1 of 3 measurements written"), std::string::npos) << summary;
+
+  backend.on_prepare_network = nullptr;
+  NetsFile resumed = read_nets_file(nets_path.str());
+  const ProfileNetsResult again =
+      profile_networks(backend, *meter, nets, resumed, nets_path.str(), options);
+  EXPECT_TRUE(again.device_lost.empty());
+  EXPECT_EQ(again.skipped, 1);
+  EXPECT_EQ(read_nets_file(nets_path.str()).networks.size(), 3u);
 }
 
 TEST(InNetworkRows, HeldOutNetworksNeverWriteRowsUnlessAsked) {

@@ -132,6 +132,57 @@ TEST(PowerWindows, GroupsSwitchLayersAtCounterUpdates) {
   }
 }
 
+// NVML answers the energy counter in one call and the device's state in about a dozen: between
+// a window's two ends only the counter may be read, or polling would lag the updates.
+TEST(PowerWindows, InsideAWindowOnlyTheEnergyCounterIsPolled) {
+  SimClock clock;
+  SimDevice device(clock, 60, 0, 0.1, 0.013);
+  SimMeter meter(device);
+  SimDriver driver(device, clock, {{150, 1}, {250, 1}, {350, 1}}, 0.005);
+  WindowOptions options;
+  options.period_s = 0.1;
+  const std::vector<WindowSlot> schedule{{0, 4, true}, {1, 4, true}, {2, 4, true}};
+  const auto results = measure_windows(meter, driver, schedule, options, clock);
+  for (const SlotMeasurement& w : results) ASSERT_TRUE(w.failure.empty()) << w.failure;
+  EXPECT_EQ(meter.full_reads, 2 * static_cast<int>(schedule.size()));  // each window's two ends
+  // 12 periods in windows plus the settle periods, polled 50 times a period.
+  EXPECT_GT(meter.energy_reads, 50 * 12);
+}
+
+// The clock-event counters are cumulative: a window records what they grew by between its two
+// ends; one that grows faster than time is not such a counter and is left out, not recorded
+// wrong. The SM clock range takes the device's samples as well as the two ends.
+TEST(PowerWindows, ThrottleTimeAndTheClockRangeComeFromTheWindowsTwoEnds) {
+  SimClock clock;
+  SimDevice device(clock, 60, 0, 0.1, 0.029);
+  SimMeter meter(device);
+  meter.clock_event_share = {{"sw_power_cap", 0.25}, {"hw_slowdown", 0.0}, {"broken", 3.0}};
+  meter.sm_clock_mhz_drop_per_s = 100;  // 1980 MHz at 0 s, 100 MHz less every second
+  SimDriver driver(device, clock, {{300, 1}}, 0.005);
+  WindowOptions options;
+  options.period_s = 0.1;
+  auto results = measure_windows(meter, driver, {{0, 4, true}}, options, clock);
+  const SlotMeasurement& w = results.at(0);
+  ASSERT_TRUE(w.failure.empty()) << w.failure;
+  ASSERT_TRUE(w.start.sm_clock_mhz && w.end.sm_clock_mhz);
+  const double between_reads_s = (*w.start.sm_clock_mhz - *w.end.sm_clock_mhz) / 100;
+  EXPECT_NEAR(between_reads_s, w.window_s, 0.01);
+  ASSERT_EQ(w.throttle_ms.count("sw_power_cap"), 1u);
+  EXPECT_NEAR(w.throttle_ms.at("sw_power_cap"), 0.25 * between_reads_s * 1e3, 1e-6);
+  ASSERT_EQ(w.throttle_ms.count("hw_slowdown"), 1u);
+  EXPECT_EQ(w.throttle_ms.at("hw_slowdown"), 0.0);
+  EXPECT_EQ(w.throttle_ms.count("broken"), 0u);
+  ASSERT_TRUE(w.sm_clock.has_value());
+  EXPECT_DOUBLE_EQ(w.sm_clock->min_mhz, *w.end.sm_clock_mhz);
+  EXPECT_DOUBLE_EQ(w.sm_clock->max_mhz, *w.start.sm_clock_mhz);
+
+  meter.sampled_sm_clock = ClockRange{1410, 1995};  // a dip and a boost between the two reads
+  results = measure_windows(meter, driver, {{0, 4, true}}, options, clock);
+  ASSERT_TRUE(results.at(0).sm_clock.has_value());
+  EXPECT_DOUBLE_EQ(results.at(0).sm_clock->min_mhz, 1410);
+  EXPECT_DOUBLE_EQ(results.at(0).sm_clock->max_mhz, 1995);
+}
+
 TEST(PowerWindows, RuntimeComesFromTheBatchesInsideTheWindow) {
   SimClock clock;
   SimDevice device(clock, 60, 0, 0.1);

@@ -10,6 +10,7 @@
 #include "neuralpower/dataset.hpp"
 #include "neuralpower/error.hpp"
 #include "neuralpower/profile_layers.hpp"
+#include "neuralpower/profile_report.hpp"
 
 namespace np {
 namespace {
@@ -142,6 +143,11 @@ TEST(ProfileLayers, ALostDeviceStopsTheRunWithoutRowsForWhatWasNotMeasured) {
   const Dataset d = read_dataset(path.str());
   EXPECT_EQ(d.rows.size(), 2u);
   EXPECT_EQ(d.failed_rows, 0);  // the lost configuration is not a failed row
+  const std::string summary = profile_layers_summary(r, path.str(), 0);
+  EXPECT_NE(summary.find("device lost: cudaErrorIllegalAddress: fake\nstopped: " +
+                         std::to_string(r.remaining) + " configurations not measured"),
+            std::string::npos)
+      << summary;
 }
 
 TEST(ProfileInGroups, ALostDeviceInAGroupWritesNothingForThatGroup) {
