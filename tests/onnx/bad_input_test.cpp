@@ -296,6 +296,37 @@ TEST(OnnxBadInput, ZeroStridesDilationsOrKernelsAreErrorsNotCrashes) {
   EXPECT_TRUE(has(error, "onnx node 'pool' (MaxPool)")) << error;
 }
 
+// ONNX 1.12's shape inference copies a tensor's raw bytes into a vector sized from them (found
+// by fuzzing: a SEGV writing to address 0 for an INT64 Constant holding 4 bytes), so a tensor
+// whose bytes do not fit its dims and type never reaches it, and our walk names it.
+TEST(OnnxBadInput, RawBytesThatDoNotFitTheDimsAreErrorsNotCrashes) {
+  const auto int64_with_four_bytes = [](onnx::TensorProto& tensor) {
+    tensor.set_data_type(onnx::TensorProto::INT64);
+    tensor.set_raw_data(std::string("\0\0\x80?", 4));
+  };
+  ModelBuilder constant;
+  constant.input("input", {1, 4});
+  onnx::NodeProto& value = constant.node("Constant", {}, {"one"}, "one");
+  onnx::AttributeProto& attr = *value.add_attribute();
+  attr.set_name("value");
+  attr.set_type(onnx::AttributeProto::TENSOR);
+  int64_with_four_bytes(*attr.mutable_t());
+  constant.node("Add", {"input", "one"}, {"output"}, "add");
+  constant.output("output");
+  const std::string constant_error = error_of([&] { import_bytes(constant.bytes()); });
+  EXPECT_TRUE(has(constant_error, "holds 4 bytes")) << constant_error;
+
+  ModelBuilder initializer;
+  initializer.input("input", {1, 4});
+  initializer.ints("shape", {4, 1});
+  int64_with_four_bytes(*initializer.proto().mutable_graph()->mutable_initializer(0));
+  initializer.proto().mutable_graph()->mutable_initializer(0)->clear_int64_data();
+  initializer.node("Reshape", {"input", "shape"}, {"output"}, "reshape");
+  initializer.output("output");
+  const std::string initializer_error = error_of([&] { import_bytes(initializer.bytes()); });
+  EXPECT_TRUE(has(initializer_error, "initializer 'shape': holds 4 bytes")) << initializer_error;
+}
+
 TEST(OnnxBadInput, OptionsThatDoNotFitTheModelAreErrors) {
   ImportOptions unknown_name;
   unknown_name.input_shapes["picture"] = {1, 3, 8, 8};

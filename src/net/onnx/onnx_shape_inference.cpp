@@ -41,11 +41,37 @@ bool has_non_positive_window(const onnx::NodeProto& node) {
   return false;
 }
 
+// ONNX 1.12 copies a tensor's raw bytes into a vector of whole elements (found by fuzzing: a
+// SEGV writing to address 0 for an INT64 Constant of 4 bytes).
+bool raw_data_fits(const onnx::TensorProto& tensor) {
+  try {
+    check_raw_data_size(tensor);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool attribute_tensors_fit(const onnx::NodeProto& node) {
+  for (const auto& attr : node.attribute()) {
+    if (attr.has_t() && !raw_data_fits(attr.t())) return false;
+    for (const auto& t : attr.tensors()) {
+      if (!raw_data_fits(t)) return false;
+    }
+    if (attr.has_sparse_tensor() && (!raw_data_fits(attr.sparse_tensor().values()) ||
+                                     !raw_data_fits(attr.sparse_tensor().indices()))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // ONNX 1.12's inference, its data propagation above all, dereferences inputs without checking
 // that they exist or have a type (found by fuzzing: a SEGV on an undefined input, and on an
 // op without a schema upstream of a Shape). So it runs only on graphs whose every input is
-// defined before use and whose nodes pass their schema's checks, and propagates values only
-// when every op has a schema. Anything else is reported by the importer's own walk.
+// defined before use, whose nodes pass their schema's checks and whose tensors' raw bytes fit
+// their dims, and propagates values only when every op has a schema. Anything else is
+// reported by the importer's own walk.
 Inference safe_inference(const onnx::ModelProto& model) {
   const auto& graph = model.graph();
   std::unordered_map<std::string, int> opsets;
@@ -55,9 +81,16 @@ Inference safe_inference(const onnx::ModelProto& model) {
   bool every_op_known = true;
   std::unordered_set<std::string> defined;
   for (const auto& in : graph.input()) defined.insert(in.name());
-  for (const auto& t : graph.initializer()) defined.insert(t.name());
-  for (const auto& t : graph.sparse_initializer()) defined.insert(t.values().name());
+  for (const auto& t : graph.initializer()) {
+    if (!raw_data_fits(t)) return Inference::none;
+    defined.insert(t.name());
+  }
+  for (const auto& t : graph.sparse_initializer()) {
+    if (!raw_data_fits(t.values()) || !raw_data_fits(t.indices())) return Inference::none;
+    defined.insert(t.values().name());
+  }
   for (const auto& node : graph.node()) {
+    if (!attribute_tensors_fit(node)) return Inference::none;
     for (const auto& in : node.input()) {
       if (!in.empty() && !defined.count(in)) return Inference::none;
     }

@@ -161,6 +161,18 @@ bool is_integral_type(int32_t elem_type) {
   }
 }
 
+void check_raw_data_size(const TensorProto& proto) {
+  if (proto.raw_data().empty() || proto.data_location() == TensorProto::EXTERNAL) return;
+  const size_t element = raw_element_size(proto.data_type());
+  if (element == 0) return;  // no fixed size: neither reader takes its values
+  const Shape dims(proto.dims().begin(), proto.dims().end());
+  const auto needed = static_cast<size_t>(count_elements(dims)) * element;
+  if (proto.raw_data().size() != needed) {
+    throw Error("holds " + std::to_string(proto.raw_data().size()) + " bytes, its dims " +
+                shape_to_string(dims) + " need " + std::to_string(needed));
+  }
+}
+
 Tensor read_tensor_proto(const TensorProto& proto, const std::string& what) {
   try {
     Tensor t;
@@ -171,6 +183,7 @@ Tensor read_tensor_proto(const TensorProto& proto, const std::string& what) {
       throw Error("has " + std::to_string(t.shape.size()) + " dims");
     }
     if (proto.data_location() == TensorProto::EXTERNAL) return t;  // values stay in their file
+    check_raw_data_size(proto);
     if (count == 0) {
       t.values = Values{is_integral_type(t.elem_type), {}, {}};
       return t;
@@ -178,10 +191,6 @@ Tensor read_tensor_proto(const TensorProto& proto, const std::string& what) {
     const auto n = static_cast<size_t>(count);
     if (proto.has_raw_data() && !proto.raw_data().empty()) {
       const size_t element = raw_element_size(t.elem_type);
-      if (element != 0 && proto.raw_data().size() != n * element) {
-        throw Error("holds " + std::to_string(proto.raw_data().size()) + " bytes, its dims " +
-                    shape_to_string(t.shape) + " need " + std::to_string(n * element));
-      }
       const bool foldable = t.elem_type != TensorProto::FLOAT16 &&
                             t.elem_type != TensorProto::BFLOAT16 && element != 0;
       if (foldable && count <= kMaxFoldedElements) {
