@@ -314,7 +314,9 @@ TEST(OnnxBadInput, RawBytesThatDoNotFitTheDimsAreErrorsNotCrashes) {
   constant.node("Add", {"input", "one"}, {"output"}, "add");
   constant.output("output");
   const std::string constant_error = error_of([&] { import_bytes(constant.bytes()); });
-  EXPECT_TRUE(has(constant_error, "holds 4 bytes")) << constant_error;
+  EXPECT_TRUE(has(constant_error,
+                  "onnx node 'one' (Constant): its value: holds 4 bytes, its dims scalar need 8"))
+      << constant_error;
 
   ModelBuilder initializer;
   initializer.input("input", {1, 4});
@@ -325,6 +327,11 @@ TEST(OnnxBadInput, RawBytesThatDoNotFitTheDimsAreErrorsNotCrashes) {
   initializer.output("output");
   const std::string initializer_error = error_of([&] { import_bytes(initializer.bytes()); });
   EXPECT_TRUE(has(initializer_error, "initializer 'shape': holds 4 bytes")) << initializer_error;
+
+  // No element, yet bytes: ONNX copies them into an empty vector all the same.
+  initializer.proto().mutable_graph()->mutable_initializer(0)->set_dims(0, 0);
+  const std::string empty_error = error_of([&] { import_bytes(initializer.bytes()); });
+  EXPECT_TRUE(has(empty_error, "holds 4 bytes, its dims 0 need 0")) << empty_error;
 }
 
 TEST(OnnxBadInput, OptionsThatDoNotFitTheModelAreErrors) {
